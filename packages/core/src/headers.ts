@@ -1,0 +1,62 @@
+/**
+ * Case-insensitive message headers. Names are stored lower-cased; values are strings (a repeated header is
+ * kept as its values joined the way HTTP allows, except `set-cookie`, which keeps a list).
+ *
+ * @module
+ */
+
+/** Header values as they come from transports. */
+export type HeaderInit =
+  | Iterable<readonly [string, string]>
+  | Readonly<Record<string, string | readonly string[] | undefined>>;
+
+/** A case-insensitive header map. Cheap to copy: fan-out copies headers, never bodies. */
+export class Headers implements Iterable<[string, string]> {
+  readonly #map: Map<string, string>;
+
+  constructor(init?: HeaderInit | Headers) {
+    if (init instanceof Headers) {
+      this.#map = new Map(init.#map);
+      return;
+    }
+    this.#map = new Map();
+    if (!init) return;
+    const entries = Symbol.iterator in init ? init : Object.entries(init);
+    for (const [name, value] of entries as Iterable<
+      readonly [string, string | readonly string[] | undefined]
+    >) {
+      if (value === undefined) continue;
+      this.#map.set(name.toLowerCase(), typeof value === 'string' ? value : value.join(', '));
+    }
+  }
+
+  get(name: string): string | undefined {
+    return this.#map.get(name.toLowerCase());
+  }
+
+  has(name: string): boolean {
+    return this.#map.has(name.toLowerCase());
+  }
+
+  set(name: string, value: string): this {
+    this.#map.set(name.toLowerCase(), value);
+    return this;
+  }
+
+  delete(name: string): boolean {
+    return this.#map.delete(name.toLowerCase());
+  }
+
+  get size(): number {
+    return this.#map.size;
+  }
+
+  /** A plain object view (lower-case names), e.g. for expressions and logs. */
+  toObject(): Record<string, string> {
+    return Object.fromEntries(this.#map);
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.#map.entries();
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Content-based routing: `filter` (then/else) and `choice` (cases by value, regular expression or
+ * predicate, with a default).
+ *
+ * @module
+ */
+import type { MessageContext, Vars } from '../context.js';
+import { type Expr, evaluate } from '../expression.js';
+import { defineMediator, type Mediator, type Step } from '../mediator.js';
+import { sequence } from '../sequence.js';
+
+export interface FilterOptions<V extends Vars = Vars> {
+  readonly then?: readonly Step<V>[];
+  readonly else?: readonly Step<V>[];
+}
+
+/**
+ * Runs `then` when the predicate holds and `else` otherwise. Without branches it is Camel's filter: a
+ * message that does not match stops the flow (`drop`), which is not an error.
+ *
+ * @example
+ * filter((ctx) => ctx.vars.priority === 'high', { then: [call('fast-lane')] })
+ * filter(jsonata('payload.amount > 0'))
+ */
+export function filter<V extends Vars = Vars>(
+  predicate: Expr<unknown, V>,
+  options: FilterOptions<V> = {},
+): Mediator<V> {
+  const thenSeq = options.then ? sequence(options.then, { name: 'filter:then' }) : undefined;
+  const elseSeq = options.else ? sequence(options.else, { name: 'filter:else' }) : undefined;
+  const bare = !thenSeq && !elseSeq;
+  return defineMediator<V>('filter', async (ctx) => {
+    const holds = Boolean(await predicate(ctx));
+    if (bare) return holds ? undefined : 'drop';
+    const branch = holds ? thenSeq : elseSeq;
+    return branch ? branch.run(ctx) : undefined;
+  });
+}
+
+/** One case of a {@link choice}: matches a value, a regular expression, or a predicate. */
+export type ChoiceCase<V extends Vars = Vars> = (
+  | { readonly equals: unknown }
+  | { readonly matches: RegExp }
+  | { readonly when: Expr<unknown, V> }
+) & { readonly steps: readonly Step<V>[] };
+
+export interface ChoiceOptions<V extends Vars = Vars> {
+  /** The value cases compare against (not needed when every case is a `when` predicate). */
+  readonly on?: Expr<unknown, V>;
+  readonly cases: readonly ChoiceCase<V>[];
+  /** Runs when no case matches; without it, the flow continues. */
+  readonly otherwise?: readonly Step<V>[];
+}
+
+/**
+ * WSO2's switch, Camel's choice: the first matching case runs.
+ *
+ * @example
+ * choice({
+ *   on: (ctx) => ctx.vars.hospital,
+ *   cases: [
+ *     { equals: 'grand oak community hospital', steps: [setVar('hospitalId', 'grandoaks')] },
+ *     { matches: /^clemency/, steps: [setVar('hospitalId', 'clemency')] },
+ *   ],
+ *   otherwise: [throwError({ message: 'unknown hospital', status: 400 })],
+ * })
+ */
+export function choice<V extends Vars = Vars>(options: ChoiceOptions<V>): Mediator<V> {
+  const cases = options.cases.map((c, i) => ({
+    test: c,
+    body: sequence(c.steps, { name: `choice:case${i}` }),
+  }));
+  const otherwise = options.otherwise ? sequence(options.otherwise, { name: 'choice:otherwise' }) : undefined;
+  return defineMediator<V>('choice', async (ctx) => {
+    const c = ctx as unknown as MessageContext;
+    const value = options.on ? await evaluate(options.on as Expr<unknown>, c) : undefined;
+    for (const { test, body } of cases) {
+      if (await matches(test, value, c)) return body.run(ctx);
+    }
+    return otherwise ? otherwise.run(ctx) : undefined;
+  });
+}
+
+async function matches<V extends Vars>(
+  test: ChoiceCase<V>,
+  value: unknown,
+  ctx: MessageContext,
+): Promise<boolean> {
+  if ('equals' in test) return Object.is(test.equals, value) || test.equals === value;
+  if ('matches' in test) return typeof value === 'string' && test.matches.test(value);
+  return Boolean(await (test.when as Expr<unknown>)(ctx));
+}
