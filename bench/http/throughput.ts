@@ -1,0 +1,146 @@
+/**
+ * The throughput runs: every target at every payload size, repeated in interleaved rounds (round 1 of all
+ * targets, then round 2 of all, …, with the order rotated each round) so that drift in the machine's state
+ * spreads over all targets instead of penalising whichever ran last.
+ *
+ * @module
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LOAD_CPU, type Measurement, runLoad } from './load.js';
+import { formatSize, jsonPayload } from './payload.js';
+import { median } from './stats.js';
+import type { BenchTarget, Scenario, StartedTarget } from './targets.js';
+import { checkReply } from './verify.js';
+
+export interface ThroughputConfig {
+  readonly durationSeconds: number;
+  readonly warmupSeconds: number;
+  readonly connections: number;
+  readonly rounds: number;
+  readonly sizes: readonly number[];
+  /** Where the payload files go. */
+  readonly workDir: string;
+}
+
+/** Medians over the rounds of one target at one size. */
+export interface ThroughputRow {
+  readonly scenario: Scenario;
+  readonly target: string;
+  readonly size: string;
+  readonly bytes: number;
+  readonly requestsPerSecond: number;
+  readonly minRequestsPerSecond: number;
+  readonly maxRequestsPerSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly failures: number;
+  /** Requests per second ÷ the scenario's baseline at the same size; `undefined` without a baseline. */
+  readonly ratio: number | undefined;
+  readonly rounds: readonly Measurement[];
+}
+
+export interface RunningTarget {
+  readonly target: BenchTarget;
+  readonly started: StartedTarget;
+}
+
+function rotate<T>(items: readonly T[], by: number): T[] {
+  const shift = items.length === 0 ? 0 : by % items.length;
+  return [...items.slice(shift), ...items.slice(0, shift)];
+}
+
+/**
+ * Checks, warms up and measures every running target; returns one row per target and size.
+ *
+ * @example
+ * const rows = await runThroughput(running, { durationSeconds: 10, warmupSeconds: 3, connections: 50,
+ *   rounds: 3, sizes: [1024, 102400], workDir });
+ */
+export async function runThroughput(
+  running: readonly RunningTarget[],
+  config: ThroughputConfig,
+  log: (line: string) => void = console.log,
+): Promise<ThroughputRow[]> {
+  const bodies = new Map<number, { file: string; body: Buffer }>();
+  for (const size of config.sizes) {
+    const body = jsonPayload(size, 'a');
+    const file = join(config.workDir, `payload-${size}.json`);
+    writeFileSync(file, body);
+    bodies.set(size, { file, body });
+  }
+  const bodyFor = (size: number) => bodies.get(size) as { file: string; body: Buffer };
+
+  for (const { target, started } of running) {
+    for (const size of config.sizes) {
+      const problem = await checkReply(target.scenario, started.url + target.path, bodyFor(size).body);
+      if (problem) throw new Error(`${target.name} answers ${formatSize(size)} wrongly: ${problem}`);
+      log(`warming up ${target.name} at ${formatSize(size)}`);
+      await runLoad({
+        url: started.url + target.path,
+        bodyFile: bodyFor(size).file,
+        connections: config.connections,
+        durationSeconds: config.warmupSeconds,
+      });
+    }
+  }
+
+  const measured = new Map<string, Measurement[]>();
+  const key = (target: BenchTarget, size: number) => `${target.name}\u0000${size}`;
+  for (let round = 0; round < config.rounds; round++) {
+    for (const size of config.sizes) {
+      for (const { target, started } of rotate(running, round)) {
+        const m = await runLoad({
+          url: started.url + target.path,
+          bodyFile: bodyFor(size).file,
+          connections: config.connections,
+          durationSeconds: config.durationSeconds,
+        });
+        log(
+          `round ${round + 1}/${config.rounds} ${formatSize(size).padEnd(6)} ${target.name.padEnd(16)} ` +
+            `${m.requestsPerSecond.toFixed(0).padStart(7)} req/s  p50 ${m.p50} ms  p99 ${m.p99} ms` +
+            (m.failures > 0 ? `  FAILURES ${m.failures}` : ''),
+        );
+        const list = measured.get(key(target, size)) ?? [];
+        list.push(m);
+        measured.set(key(target, size), list);
+      }
+    }
+  }
+
+  const rows: Omit<ThroughputRow, 'ratio'>[] = [];
+  for (const { target } of running) {
+    for (const size of config.sizes) {
+      const rounds = measured.get(key(target, size)) ?? [];
+      const rps = rounds.map((m) => m.requestsPerSecond);
+      rows.push({
+        scenario: target.scenario,
+        target: target.name,
+        size: formatSize(size),
+        bytes: size,
+        requestsPerSecond: median(rps),
+        minRequestsPerSecond: Math.min(...rps),
+        maxRequestsPerSecond: Math.max(...rps),
+        p50: median(rounds.map((m) => m.p50)),
+        p99: median(rounds.map((m) => m.p99)),
+        failures: rounds.reduce((sum, m) => sum + m.failures, 0),
+        rounds,
+      });
+    }
+  }
+  const baselineOf = (row: Omit<ThroughputRow, 'ratio'>) => {
+    const name = running.find((r) => r.target.baseline && r.target.scenario === row.scenario)?.target.name;
+    return rows.find((other) => other.target === name && other.bytes === row.bytes);
+  };
+  return rows.map((row) => {
+    const baseline = baselineOf(row);
+    return { ...row, ratio: baseline ? row.requestsPerSecond / baseline.requestsPerSecond : undefined };
+  });
+}
+
+/** Where the processes run, for the report. */
+export function placement(pinning: boolean, serverCpu: number): string {
+  return pinning
+    ? `server under test on CPU ${serverCpu}; load generator and upstream on CPU ${LOAD_CPU} (taskset)`
+    : 'not pinned (taskset missing, a single core, or BENCH_PIN=0)';
+}
