@@ -7,3 +7,4 @@
 export { createFakeClock, FakeClock, settle } from './fake-clock.js';
 export { createHarness, Harness, type HarnessOptions } from './harness.js';
 export { MockEndpoint, type RecordedCall } from './mock-endpoint.js';
+export { SERVICES, type ServiceGate, type ServiceName, serviceGate, uniqueName } from './services.js';
