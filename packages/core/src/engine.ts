@@ -19,9 +19,10 @@ import {
 import type { Endpoint } from './endpoint.js';
 import { coreErrors, type MediaryError, toMediaryError } from './errors.js';
 import { DEFAULT_EXPRESSION_LIMITS } from './expression.js';
+import { LazyAbort } from './internal/lazy-abort.js';
 import { createConsoleLogger, type Logger } from './logger.js';
 import type { Mediator, Outcome, Step } from './mediator.js';
-import { DEFAULT_MESSAGE_LIMITS, type Message } from './message.js';
+import { DEFAULT_MESSAGE_LIMITS, type Message, snapshotOf } from './message.js';
 import type { EngineLimits, Runtime } from './runtime.js';
 import { type SequenceOptions, sequence } from './sequence.js';
 import type { Template } from './template.js';
@@ -121,7 +122,7 @@ export class Engine implements Runtime {
   readonly #endpointOverrides = new Map<string, Endpoint>();
   readonly #sources: Source[] = [];
   readonly #plugins: Plugin[] = [];
-  readonly #inFlight = new Set<AbortController>();
+  readonly #inFlight = new Set<LazyAbort>();
   #drained: (() => void) | undefined;
   #state: EngineState = 'created';
 
@@ -299,15 +300,17 @@ export class Engine implements Runtime {
   ): Promise<Exchange> {
     const routeId = typeof target === 'string' ? target : (target.id ?? target.name);
     const correlationId = pickCorrelationId(options.correlationId ?? message.headers.get('x-correlation-id'));
-    const controller = new AbortController();
+    const abort = new LazyAbort();
     const context: MessageContext = {
       message,
-      original: message.clone(),
+      original: snapshotOf(message),
       vars: createVars(options.vars as Vars | undefined),
       transport: options.transport ?? EMPTY_TRANSPORT,
       correlationId,
       routeId,
-      signal: controller.signal,
+      get signal() {
+        return abort.signal;
+      },
       log: options.log ?? this.log,
       error: undefined,
       engine: this,
@@ -316,41 +319,47 @@ export class Engine implements Runtime {
       return { ok: false, error: coreErrors.ENGINE_STOPPING(), message, context };
     }
     const external = options.signal;
-    const onAbort = () => controller.abort(external?.reason);
+    const onAbort = () => abort.abort(external?.reason);
     if (external) {
-      if (external.aborted) controller.abort(external.reason);
+      if (external.aborted) abort.abort(external.reason);
       else external.addEventListener('abort', onAbort, { once: true });
     }
-    this.#inFlight.add(controller);
-    const started = performance.now();
-    this.bus.emit('message:received', { routeId, correlationId });
+    this.#inFlight.add(abort);
+    // Like mediator events, message events cost nothing (no clock read, no event object) while nobody listens.
+    const bus = this.bus;
+    const timed = bus.listenerCount('message:completed') + bus.listenerCount('message:failed') > 0;
+    const started = timed ? performance.now() : 0;
+    if (bus.listenerCount('message:received') > 0) bus.emit('message:received', { routeId, correlationId });
     try {
       const mediator = typeof target === 'string' ? this.route(target).mediator : (target as Mediator);
-      const outcome = await mediator.run(context);
+      const outcome = (await mediator.run(context)) ?? undefined;
       if (outcome === 'retry')
         throw coreErrors.INTERNAL({}, { cause: new Error("'retry' returned outside an error handler") });
-      const durationMs = performance.now() - started;
-      this.bus.emit('message:completed', {
-        routeId,
-        correlationId,
-        outcome: outcome ?? undefined,
-        durationMs,
-      });
-      return { ok: true, outcome: outcome ?? undefined, message: context.message, context };
+      if (timed) {
+        bus.emit('message:completed', {
+          routeId,
+          correlationId,
+          outcome,
+          durationMs: performance.now() - started,
+        });
+      }
+      return { ok: true, outcome, message: context.message, context };
     } catch (thrown) {
       const error = toMediaryError(thrown);
       context.error = error;
       this.#logFailure(error, context);
-      this.bus.emit('message:failed', {
-        routeId,
-        correlationId,
-        error,
-        durationMs: performance.now() - started,
-      });
+      if (timed) {
+        bus.emit('message:failed', {
+          routeId,
+          correlationId,
+          error,
+          durationMs: performance.now() - started,
+        });
+      }
       return { ok: false, error, message: context.message, context };
     } finally {
       external?.removeEventListener('abort', onAbort);
-      this.#inFlight.delete(controller);
+      this.#inFlight.delete(abort);
       if (this.#inFlight.size === 0) this.#drained?.();
     }
   }
@@ -382,7 +391,7 @@ export class Engine implements Runtime {
     this.#drained = undefined;
     if (result !== 'timeout') return 0;
     const abandoned = this.#inFlight.size;
-    for (const controller of this.#inFlight) controller.abort(coreErrors.ENGINE_STOPPING());
+    for (const message of this.#inFlight) message.abort(coreErrors.ENGINE_STOPPING());
     return abandoned;
   }
 

@@ -184,6 +184,11 @@ export const coreErrors = defineErrors({
     message: 'No template is named {name}',
     status: 500,
   },
+  TEMPLATE_PARAM_MISSING: {
+    code: 'MEDIARY_TEMPLATE_PARAM_MISSING',
+    message: 'Template {name} needs the parameter {param}',
+    status: 500,
+  },
   NOT_FOUND_ENDPOINT: {
     code: 'MEDIARY_ENDPOINT_NOT_FOUND',
     message: 'No endpoint is named {name}',

@@ -109,3 +109,4 @@ export {
 export type { EngineLimits, Runtime } from './runtime.js';
 export { runSteps, type SequenceOptions, sequence } from './sequence.js';
 export { callTemplate, defineTemplate, type Template } from './template.js';
+export * from './resilience/index.js';

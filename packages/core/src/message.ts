@@ -96,6 +96,9 @@ export interface MessageInit {
   readonly status?: number;
 }
 
+/** Set by the class's static block, which alone can reach a message's private body. */
+let snapshotMessage: (message: Message) => Message;
+
 /**
  * A message: case-insensitive headers, a content type and a lazily read body.
  *
@@ -207,16 +210,26 @@ export class Message {
     if (!jsonDepthWithin(bytes, this.limits.maxJsonDepth)) {
       throw coreErrors.JSON_TOO_DEEP({ limit: this.limits.maxJsonDepth });
     }
+    const text = await this.text();
+    // Two readers may have waited for the same bytes: the first parse wins, so both see one object.
+    if (b.value !== NOT_PARSED) return b.value as T;
     try {
-      b.value = JSON.parse(await this.text());
+      b.value = JSON.parse(text);
     } catch (error) {
       throw coreErrors.JSON_MALFORMED({ reason: (error as Error).message }, { cause: error });
     }
     return b.value as T;
   }
 
-  /** The body as `application/x-www-form-urlencoded` fields; a repeated field becomes an array. */
+  /**
+   * The body as `application/x-www-form-urlencoded` fields; a repeated field becomes an array. A body that
+   * declares itself JSON or XML is refused rather than misread as fields.
+   */
   async form(): Promise<Record<string, string | string[]>> {
+    const kind = bodyKind(this.contentType);
+    if (kind === 'json' || kind === 'xml') {
+      throw coreErrors.CONTENT_TYPE_UNSUPPORTED({ contentType: this.contentType, as: 'form fields' });
+    }
     return formToObject(await this.text());
   }
 
@@ -276,11 +289,20 @@ export class Message {
    * reads first collects it once (bounded) instead of draining it from under the other.
    */
   clone(): Message {
+    const copy = this.#copy();
+    if (this.#body.state === 'stream') this.#body.shared = true;
+    return copy;
+  }
+
+  #copy(): Message {
     const copy = new Message({ headers: this.headers, limits: this.limits });
     copy.status = this.status;
     copy.#body = this.#body;
-    if (this.#body.state === 'stream') this.#body.shared = true;
     return copy;
+  }
+
+  static {
+    snapshotMessage = (message) => message.#copy();
   }
 
   async #collect(b: Body): Promise<Uint8Array> {
@@ -294,6 +316,17 @@ export class Message {
     });
     return b.collecting;
   }
+}
+
+/**
+ * Internal (not exported from the package): the engine's `ctx.original`. Like {@link Message.clone} it has
+ * its own headers and shares the body, but it does not mark an unread stream as shared — otherwise every
+ * dispatched stream body would be collected into memory and nothing would ever pass through. If the current
+ * message hands the stream on, reading the snapshot's body afterwards fails with `MEDIARY_BODY_CONSUMED`;
+ * if the snapshot is read first, the body is collected once and both see the bytes.
+ */
+export function snapshotOf(message: Message): Message {
+  return snapshotMessage(message);
 }
 
 /**

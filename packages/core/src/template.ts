@@ -7,8 +7,9 @@
  */
 import type { Vars } from './context.js';
 import { coreErrors } from './errors.js';
-import { type Expr, evaluate } from './expression.js';
+import { evaluate } from './expression.js';
 import { defineMediator, type Mediator, type Step } from './mediator.js';
+import type { ValueOrExpr } from './mediators/basic.js';
 import { sequence } from './sequence.js';
 
 export interface Template {
@@ -46,7 +47,7 @@ export function defineTemplate(
  */
 export function callTemplate<V extends Vars = Vars>(
   name: string,
-  args: Record<string, Expr<unknown, V> | unknown> = {},
+  args: Readonly<Record<string, ValueOrExpr<unknown, V>>> = {},
 ): Mediator<V> {
   return defineMediator<V>('callTemplate', async (ctx) => {
     const template = ctx.engine.template(name);
@@ -54,7 +55,8 @@ export function callTemplate<V extends Vars = Vars>(
     for (const [param, spec] of Object.entries(template.params)) {
       if (param in args) values[param] = await evaluate(args[param], ctx);
       else if (spec && 'default' in spec) values[param] = spec.default;
-      else throw coreErrors.VALIDATION_FAILED({ reason: `template ${name} needs the parameter ${param}` });
+      // A missing argument is a mistake in the route, not in the message: a 500, not a client's 400.
+      else throw coreErrors.TEMPLATE_PARAM_MISSING({ name, param });
     }
     const vars = ctx.vars as Vars;
     const saved = new Map<string, unknown>();

@@ -69,6 +69,56 @@ export function safeMerge(target: unknown, source: unknown, depth = 0): unknown 
   return out;
 }
 
+/** Deeper than any JSON body the limits let in; far below what would overflow the stack. */
+const MAX_SANITIZE_DEPTH = 1000;
+
+/**
+ * Returns `value` without `__proto__`, `constructor` and `prototype` keys at any depth. Objects and arrays
+ * are copied only along the way to a key that was dropped, so a clean value (the usual case) comes back as
+ * it is, without allocation. `JSON.parse` turns `{"__proto__": …}` into an own property, which is harmless
+ * until some later `Object.assign` or merge follows it: dropping it on the way in closes that door.
+ */
+export function withoutForbiddenKeys(value: unknown, depth = 0): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > MAX_SANITIZE_DEPTH) throw coreErrors.JSON_TOO_DEEP({ limit: MAX_SANITIZE_DEPTH });
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const clean = withoutForbiddenKeys(item, depth + 1);
+      if (clean !== item) {
+        copy ??= value.slice();
+        copy[i] = clean;
+      }
+    }
+    return copy ?? value;
+  }
+  let copy: Record<string, unknown> | undefined;
+  const keys = Object.keys(value);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const item = (value as Record<string, unknown>)[key];
+    if (FORBIDDEN.has(key)) {
+      copy ??= copyKeys(value as Record<string, unknown>, keys, i);
+      continue;
+    }
+    const clean = withoutForbiddenKeys(item, depth + 1);
+    if (copy) defineOwn(copy, key, clean);
+    else if (clean !== item) {
+      copy = copyKeys(value as Record<string, unknown>, keys, i);
+      defineOwn(copy, key, clean);
+    }
+  }
+  return copy ?? value;
+}
+
+/** A plain copy of the first `count` keys (those already known to be clean). */
+function copyKeys(source: Record<string, unknown>, keys: readonly string[], count: number) {
+  const copy: Record<string, unknown> = {};
+  for (let i = 0; i < count; i++) defineOwn(copy, keys[i]!, source[keys[i]!]);
+  return copy;
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -6,11 +6,18 @@
 import type { MessageContext, Vars } from '../context.js';
 import { coreErrors, type ErrorFactory, MediaryError } from '../errors.js';
 import { type Expr, evaluate, template } from '../expression.js';
-import type { LogLevel } from '../logger.js';
+import { applyValue } from '../internal/apply-value.js';
+import { type LogLevel, redact } from '../logger.js';
 import { defineMediator, type Mediator } from '../mediator.js';
 
-/** A constant or an expression computing it. */
-export type ValueOrExpr<T, V extends Vars = Vars> = T | Expr<T, V>;
+/**
+ * A constant or an expression computing it. For `unknown` values the constant side is spelled out as
+ * `{} | null | undefined`: a bare `unknown` would swallow the function type, and a lambda passed as the
+ * expression would lose its typed `ctx`.
+ */
+export type ValueOrExpr<T, V extends Vars = Vars> =
+  | (unknown extends T ? {} | null | undefined : T)
+  | Expr<T, V>;
 
 /**
  * Sets a variable.
@@ -23,9 +30,11 @@ export function setVar<V extends Vars = Vars, K extends keyof V & string = keyof
   name: K,
   value: ValueOrExpr<V[K], V>,
 ): Mediator<V> {
-  return defineMediator<V>('setVar', async (ctx) => {
-    ctx.vars[name] = await evaluate(value as Expr<V[K]>, ctx as unknown as MessageContext);
-  });
+  return defineMediator<V>('setVar', (ctx) =>
+    applyValue(value as Expr<V[K]>, ctx as unknown as MessageContext, (v) => {
+      ctx.vars[name] = v;
+    }),
+  );
 }
 
 /**
@@ -49,13 +58,15 @@ const UNSAFE_HEADER_VALUE = /[\r\n\0]/;
  * setHeader('x-hospital', (ctx) => String(ctx.vars.hospitalId))
  */
 export function setHeader<V extends Vars = Vars>(name: string, value: ValueOrExpr<string, V>): Mediator<V> {
-  return defineMediator<V>('setHeader', async (ctx) => {
-    const text = String(await evaluate(value as Expr<string>, ctx as unknown as MessageContext));
-    if (UNSAFE_HEADER_VALUE.test(text)) {
-      throw coreErrors.VALIDATION_FAILED({ reason: `header ${name} would contain a line break or NUL` });
-    }
-    ctx.message.headers.set(name, text);
-  });
+  return defineMediator<V>('setHeader', (ctx) =>
+    applyValue(value as Expr<string>, ctx as unknown as MessageContext, (v) => {
+      const text = String(v);
+      if (UNSAFE_HEADER_VALUE.test(text)) {
+        throw coreErrors.VALIDATION_FAILED({ reason: `header ${name} would contain a line break or NUL` });
+      }
+      ctx.message.headers.set(name, text);
+    }),
+  );
 }
 
 /**
@@ -98,9 +109,11 @@ export function setBody<V extends Vars = Vars>(
  * setStatus(202)
  */
 export function setStatus<V extends Vars = Vars>(status: ValueOrExpr<number, V>): Mediator<V> {
-  return defineMediator<V>('setStatus', async (ctx) => {
-    ctx.message.status = await evaluate(status as Expr<number>, ctx as unknown as MessageContext);
-  });
+  return defineMediator<V>('setStatus', (ctx) =>
+    applyValue(status as Expr<number>, ctx as unknown as MessageContext, (v) => {
+      ctx.message.status = v;
+    }),
+  );
 }
 
 export interface LogOptions<V extends Vars = Vars> {
@@ -125,7 +138,8 @@ export function log<V extends Vars = Vars>(options: LogOptions<V>): Mediator<V> 
     const fields: Record<string, unknown> = { routeId: c.routeId, correlationId: c.correlationId };
     for (const [key, value] of Object.entries(options.fields ?? {}))
       fields[key] = await evaluate(value as Expr<unknown>, c);
-    c.log[level](await (message as Expr<string>)(c), fields);
+    // Redacted here too, so a host logger without redaction of its own (pino, a test spy) never sees secrets.
+    c.log[level](await (message as Expr<string>)(c), redact(fields) as Record<string, unknown>);
   });
 }
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { bodyKind } from '../content-type.js';
+import { BINARY_TYPE, bodyKind } from '../content-type.js';
 import type { MessageContext, Vars } from '../context.js';
 import type { Endpoint } from '../endpoint.js';
 import { type Expr, evaluate } from '../expression.js';
@@ -50,7 +50,8 @@ async function buildRequest(body: Expr<unknown>, ctx: MessageContext): Promise<M
   const message = createMessage({ headers: ctx.message.headers, limits: ctx.message.limits });
   message.headers.delete('content-length');
   if (typeof value === 'string') message.setText(value);
-  else if (value instanceof Uint8Array) message.setBody(value);
+  // Bytes must not inherit the current message's content type: a JSON request's type on raw bytes lies.
+  else if (value instanceof Uint8Array) message.setBody(value, BINARY_TYPE);
   else message.setJson(value);
   return message;
 }

@@ -7,7 +7,7 @@
  */
 import type { MessageContext, Vars } from '../context.js';
 import { type Expr, evaluate } from '../expression.js';
-import { getPath, parsePath, safeMerge, setPath } from '../internal/safe-path.js';
+import { getPath, parsePath, safeMerge, setPath, withoutForbiddenKeys } from '../internal/safe-path.js';
 import { defineMediator, type Mediator } from '../mediator.js';
 
 /** A place in the message: the JSON body at a path, a variable (at a path), or a header. */
@@ -91,10 +91,11 @@ async function write(
   }
 }
 
-function combine(existing: unknown, value: unknown, action: 'replace' | 'merge' | 'append'): unknown {
-  if (action === 'merge') return safeMerge(existing, value);
+function combine(existing: unknown, incoming: unknown, action: 'replace' | 'merge' | 'append'): unknown {
+  // The value may come from an untrusted body: forbidden keys are dropped on the way in, whatever the action.
+  const value = withoutForbiddenKeys(incoming);
+  if (action === 'merge') return safeMerge(withoutForbiddenKeys(existing), value);
   if (action === 'append')
     return [...(Array.isArray(existing) ? existing : existing === undefined ? [] : [existing]), value];
-  // A replaced object may come from an untrusted body: drop forbidden keys on the way in.
-  return safeMerge(undefined, value);
+  return value;
 }

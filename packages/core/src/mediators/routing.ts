@@ -5,8 +5,8 @@
  * @module
  */
 import type { MessageContext, Vars } from '../context.js';
-import { type Expr, evaluate } from '../expression.js';
-import { defineMediator, type Mediator, type Step } from '../mediator.js';
+import type { Expr } from '../expression.js';
+import { defineMediator, type Mediator, type Step, type StepResult } from '../mediator.js';
 import { sequence } from '../sequence.js';
 
 export interface FilterOptions<V extends Vars = Vars> {
@@ -29,11 +29,15 @@ export function filter<V extends Vars = Vars>(
   const thenSeq = options.then ? sequence(options.then, { name: 'filter:then' }) : undefined;
   const elseSeq = options.else ? sequence(options.else, { name: 'filter:else' }) : undefined;
   const bare = !thenSeq && !elseSeq;
-  return defineMediator<V>('filter', async (ctx) => {
-    const holds = Boolean(await predicate(ctx));
+  const decide = (holds: unknown, ctx: MessageContext<V>): StepResult | Promise<StepResult> => {
     if (bare) return holds ? undefined : 'drop';
     const branch = holds ? thenSeq : elseSeq;
     return branch ? branch.run(ctx) : undefined;
+  };
+  // A synchronous predicate (the usual TypeScript one) decides without a microtask turn.
+  return defineMediator<V>('filter', (ctx) => {
+    const holds = predicate(ctx);
+    return holds instanceof Promise ? holds.then((h) => decide(h, ctx)) : decide(holds, ctx);
   });
 }
 
@@ -71,22 +75,35 @@ export function choice<V extends Vars = Vars>(options: ChoiceOptions<V>): Mediat
     body: sequence(c.steps, { name: `choice:case${i}` }),
   }));
   const otherwise = options.otherwise ? sequence(options.otherwise, { name: 'choice:otherwise' }) : undefined;
-  return defineMediator<V>('choice', async (ctx) => {
-    const c = ctx as unknown as MessageContext;
-    const value = options.on ? await evaluate(options.on as Expr<unknown>, c) : undefined;
-    for (const { test, body } of cases) {
-      if (await matches(test, value, c)) return body.run(ctx);
+  /** Tries the cases from `from` on; awaits only a case whose predicate is asynchronous. */
+  const pick = (value: unknown, ctx: MessageContext<V>, from: number): StepResult | Promise<StepResult> => {
+    for (let i = from; i < cases.length; i++) {
+      const { test, body } = cases[i]!;
+      const hit = matches(test, value, ctx as unknown as MessageContext);
+      if (hit instanceof Promise) return hit.then((h) => (h ? body.run(ctx) : pick(value, ctx, i + 1)));
+      if (hit) return body.run(ctx);
     }
     return otherwise ? otherwise.run(ctx) : undefined;
+  };
+  const on = options.on as Expr<unknown> | undefined;
+  return defineMediator<V>('choice', (ctx) => {
+    const value = on ? on(ctx as unknown as MessageContext) : undefined;
+    return value instanceof Promise ? value.then((v) => pick(v, ctx, 0)) : pick(value, ctx, 0);
   });
 }
 
-async function matches<V extends Vars>(
+function matches<V extends Vars>(
   test: ChoiceCase<V>,
   value: unknown,
   ctx: MessageContext,
-): Promise<boolean> {
+): boolean | Promise<boolean> {
   if ('equals' in test) return Object.is(test.equals, value) || test.equals === value;
-  if ('matches' in test) return typeof value === 'string' && test.matches.test(value);
-  return Boolean(await (test.when as Expr<unknown>)(ctx));
+  if ('matches' in test) {
+    if (typeof value !== 'string') return false;
+    // A /g or /y expression keeps `lastIndex` between calls: without a reset every other message would miss.
+    test.matches.lastIndex = 0;
+    return test.matches.test(value);
+  }
+  const holds = (test.when as Expr<unknown>)(ctx);
+  return holds instanceof Promise ? holds.then(Boolean) : Boolean(holds);
 }

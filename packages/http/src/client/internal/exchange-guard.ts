@@ -1,0 +1,178 @@
+/**
+ * One outbound exchange's deadline and cancellation, and the mapping of whatever went wrong to an error code
+ * that error handlers can act on.
+ *
+ * The deadline is total: it runs from the call until the last byte of the reply body has been read, on the
+ * engine's clock (so a fake clock drives it in tests). undici's own timeouts are per phase (headers, gaps
+ * between body chunks) and would let a backend that trickles a byte at a time hold a request forever.
+ *
+ * @module
+ */
+import { type Clock, coreErrors, isMediaryError, type MediaryError, type TimerHandle } from '@mediary/core';
+import { httpClientErrors } from '../errors.js';
+
+/** Where the exchange was when it failed: before the reply head arrived, or while its body streamed. */
+export type Phase = 'request' | 'body';
+
+export interface ExchangeGuardOptions {
+  readonly endpoint: string;
+  readonly origin: string;
+  readonly timeoutMs: number;
+  readonly clock: Clock;
+  /** The message's signal: a client gone or a route timeout cancels the backend request. */
+  readonly signal: AbortSignal;
+}
+
+/** Deadline and cancellation for one exchange; `signal` goes to undici. */
+export class ExchangeGuard {
+  readonly #options: ExchangeGuardOptions;
+  readonly #controller = new AbortController();
+  readonly #timer: TimerHandle;
+  readonly #onAbort: () => void;
+  readonly #settled: Promise<void>;
+  #resolveSettled!: () => void;
+  #timedOut = false;
+  #finished = false;
+  #reading = false;
+
+  constructor(options: ExchangeGuardOptions) {
+    this.#options = options;
+    this.#settled = new Promise((resolve) => {
+      this.#resolveSettled = resolve;
+    });
+    this.#timer = options.clock.setTimeout(() => {
+      this.#timedOut = true;
+      this.#controller.abort(httpClientErrors.TIMEOUT(this.#params()));
+    }, options.timeoutMs);
+    this.#onAbort = () => this.#controller.abort(options.signal.reason);
+    if (options.signal.aborted) this.#controller.abort(options.signal.reason);
+    else options.signal.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  /** Aborts the undici request (and its reply body) on deadline or cancellation. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** Resolves once the exchange is over (reply read, failed or abandoned). */
+  get settled(): Promise<void> {
+    return this.#settled;
+  }
+
+  /** True once somebody started reading the reply body (it is being streamed somewhere). */
+  get reading(): boolean {
+    return this.#reading;
+  }
+
+  markReading(): void {
+    this.#reading = true;
+  }
+
+  /** Cancels the exchange from outside (the endpoint closing): a pending or later read fails with `reason`. */
+  abort(reason: MediaryError): void {
+    this.#controller.abort(reason);
+    this.finish();
+  }
+
+  /** Throws the cancellation error when the exchange may not start or go on. */
+  throwIfStopped(): void {
+    if (this.#controller.signal.aborted) throw this.failure(this.#controller.signal.reason, 'request');
+  }
+
+  /** Ends the exchange: clears the deadline and the abort listener. Safe to call more than once. */
+  finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#options.clock.clearTimeout(this.#timer);
+    this.#options.signal.removeEventListener('abort', this.#onAbort);
+    this.#resolveSettled();
+  }
+
+  /** Maps anything thrown during the exchange to a Mediary error (and ends the exchange). */
+  failure(error: unknown, phase: Phase): MediaryError {
+    this.finish();
+    if (this.#timedOut) return httpClientErrors.TIMEOUT(this.#params(), { cause: error });
+    const { signal } = this.#options;
+    if (signal.aborted) {
+      const reason: unknown = signal.reason;
+      if (isMediaryError(reason)) return reason;
+      return coreErrors.ABORTED({ reason: describe(reason) }, { cause: reason });
+    }
+    // A Mediary error raised while the request body was read (the inbound body over its limit…) keeps its code.
+    const inner = findMediaryError(error);
+    if (inner) return inner;
+    return this.#mapTransportError(error, phase);
+  }
+
+  /** Reply bigger than allowed. */
+  tooLarge(limit: number): MediaryError {
+    this.finish();
+    return httpClientErrors.REPLY_TOO_LARGE({ endpoint: this.#options.endpoint, limit });
+  }
+
+  #mapTransportError(error: unknown, phase: Phase): MediaryError {
+    const { endpoint, origin, timeoutMs } = this.#options;
+    const code = errorCode(error);
+    const reason = describe(error);
+    const options = { cause: error };
+    switch (code) {
+      case 'UND_ERR_CONNECT_TIMEOUT':
+      case 'UND_ERR_HEADERS_TIMEOUT':
+      case 'UND_ERR_BODY_TIMEOUT':
+        return httpClientErrors.TIMEOUT({ endpoint, origin, timeoutMs }, { ...options, details: { code } });
+      case 'UND_ERR_DESTROYED':
+      case 'UND_ERR_CLOSED':
+        return coreErrors.ENGINE_STOPPING({}, options);
+      case 'UND_ERR_INVALID_ARG':
+      case 'UND_ERR_NOT_SUPPORTED':
+        return httpClientErrors.REQUEST_INVALID({ endpoint, reason }, options);
+      case 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH':
+        // The inbound body ended before (or after) the length its sender declared: the sender's fault.
+        return coreErrors.BODY_READ({ reason }, options);
+      case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
+      case 'UND_ERR_HEADERS_OVERFLOW':
+        return httpClientErrors.BAD_REPLY({ endpoint, origin, reason }, options);
+    }
+    if (isTlsFailure(code)) return httpClientErrors.TLS({ endpoint, origin, reason }, options);
+    if (isParserFailure(error, code))
+      return httpClientErrors.BAD_REPLY({ endpoint, origin, reason }, options);
+    // Once the reply head arrived, a dropped connection is a broken reply, not an unreachable backend.
+    if (phase === 'body') return httpClientErrors.BAD_REPLY({ endpoint, origin, reason }, options);
+    return httpClientErrors.UNREACHABLE({ endpoint, origin, reason }, options);
+  }
+
+  #params(): Record<string, unknown> {
+    const { endpoint, origin, timeoutMs } = this.#options;
+    return { endpoint, origin, timeoutMs };
+  }
+}
+
+function findMediaryError(error: unknown): MediaryError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth++) {
+    if (isMediaryError(current)) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT|UNABLE_TO_)/;
+
+function isTlsFailure(code: string | undefined): boolean {
+  return code !== undefined && TLS_CODE.test(code);
+}
+
+function isParserFailure(error: unknown, code: string | undefined): boolean {
+  return (code?.startsWith('HPE_') ?? false) || (error as Error | null)?.name === 'HTTPParserError';
+}
+
+/** A short reason for messages: the error's message (or code), never a stack or a credential. */
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message || errorCode(error) || error.name;
+  return String(error);
+}

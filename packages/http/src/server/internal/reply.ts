@@ -1,0 +1,166 @@
+/**
+ * Writing replies: an exchange's message (streamed with backpressure when its body is still a stream), a
+ * `202` for a dropped message, and the one JSON error shape — `{"error":{"code","message"}}`, never a
+ * stack, and for a `500` never the internal message either.
+ *
+ * @module
+ */
+import { pipeline } from 'node:stream/promises';
+import {
+  type BodySource,
+  coreErrors,
+  type Exchange,
+  type Logger,
+  type MediaryError,
+  type Message,
+  toMediaryError,
+} from '@mediary/core';
+import { httpErrors } from '../../errors.js';
+
+/** What a reply is written to: node's `ServerResponse`, or the in-memory reply of `inject()`. */
+export interface ReplyTarget extends NodeJS.WritableStream {
+  readonly headersSent: boolean;
+  readonly writableFinished: boolean;
+  writeHead(status: number, headers: Record<string, string>): unknown;
+  destroy(error?: Error): unknown;
+}
+
+/** Headers that belong to one connection, never forwarded (RFC 9110 §7.6.1). */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'content-length',
+  'x-correlation-id',
+]);
+
+const JSON_TYPE = 'application/json';
+
+/** Facts about the request a reply needs. */
+export interface ReplyContext {
+  /** Added to every reply (CORS, `x-correlation-id`, `connection: close`). */
+  readonly headers: Record<string, string>;
+  readonly log: Logger;
+}
+
+/** Sends an exchange: the route's reply, a `202` for a drop, or the error reply. */
+export async function sendExchange(res: ReplyTarget, exchange: Exchange, reply: ReplyContext): Promise<void> {
+  const headers = { ...reply.headers, 'x-correlation-id': exchange.context.correlationId };
+  if (!exchange.ok) {
+    sendError(res, exchange.error, { ...reply, headers });
+    return;
+  }
+  if (exchange.outcome === 'drop') {
+    res.writeHead(202, { ...headers, 'content-length': '0' });
+    res.end();
+    return;
+  }
+  await sendMessage(res, exchange.message, { ...reply, headers });
+}
+
+/** Sends a message as the reply: status (default 200), end-to-end headers, body. */
+export async function sendMessage(res: ReplyTarget, message: Message, reply: ReplyContext): Promise<void> {
+  const status = message.status ?? 200;
+  const headers = messageHeaders(message, reply.headers);
+  if (message.bodyState !== 'stream') {
+    let bytes: Uint8Array;
+    try {
+      if (!Number.isInteger(status) || status < 200 || status > 599) {
+        throw coreErrors.INTERNAL({}, { cause: new RangeError(`reply status ${status} is not 200–599`) });
+      }
+      bytes = await message.bytes();
+      if (status !== 204 && status !== 304) headers['content-length'] = String(bytes.byteLength);
+      res.writeHead(status, headers);
+    } catch (error) {
+      sendError(res, toMediaryError(error), reply);
+      return;
+    }
+    res.end(bytes);
+    return;
+  }
+  let source: BodySource;
+  try {
+    if (!Number.isInteger(status) || status < 200 || status > 599) {
+      throw coreErrors.INTERNAL({}, { cause: new RangeError(`reply status ${status} is not 200–599`) });
+    }
+    source = message.stream();
+    // Length unknown: node sends it chunked.
+    res.writeHead(status, headers);
+  } catch (error) {
+    sendError(res, toMediaryError(error), reply);
+    return;
+  }
+  try {
+    await pipeline(source, res);
+  } catch (error) {
+    // Headers are out: the only honest signal left is to cut the connection.
+    const cut = httpErrors.REPLY_INTERRUPTED({ reason: describe(error) }, { cause: error });
+    reply.log.warn(cut.message, { code: cut.code, correlationId: reply.headers['x-correlation-id'] });
+    res.destroy();
+  }
+}
+
+/**
+ * Sends the JSON error reply. When headers already went out (an error mid-stream), the connection is cut
+ * instead: a truncated body must never look complete.
+ */
+export function sendError(res: ReplyTarget, error: MediaryError, reply: ReplyContext): void {
+  if (res.headersSent) {
+    reply.log.warn(error.message, { code: error.code, correlationId: reply.headers['x-correlation-id'] });
+    res.destroy();
+    return;
+  }
+  const status =
+    Number.isInteger(error.status) && error.status >= 400 && error.status <= 599 ? error.status : 500;
+  // A 500 is a bug: its message may carry internals, so the client gets the generic one. Other statuses
+  // carry catalog messages written for clients.
+  const message = status === 500 ? coreErrors.INTERNAL.message : error.message;
+  const body = Buffer.from(JSON.stringify({ error: { code: error.code, message } }), 'utf8');
+  res.writeHead(status, {
+    ...reply.headers,
+    'content-type': JSON_TYPE,
+    'content-length': String(body.byteLength),
+    'cache-control': 'no-store',
+  });
+  res.end(body);
+}
+
+/** Sends a small JSON reply that is not an error (health). */
+export function sendJson(
+  res: ReplyTarget,
+  status: number,
+  value: unknown,
+  headers: Record<string, string>,
+): void {
+  const body = Buffer.from(JSON.stringify(value), 'utf8');
+  res.writeHead(status, {
+    ...headers,
+    'content-type': JSON_TYPE,
+    'content-length': String(body.byteLength),
+    'cache-control': 'no-store',
+  });
+  res.end(body);
+}
+
+/** Sends a reply without a body (`204`, preflight answers). */
+export function sendEmpty(res: ReplyTarget, status: number, headers: Record<string, string>): void {
+  res.writeHead(status, status === 204 ? headers : { ...headers, 'content-length': '0' });
+  res.end();
+}
+
+function messageHeaders(message: Message, extra: Record<string, string>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of message.headers) {
+    if (HOP_BY_HOP.has(name) || name.startsWith('proxy-')) continue;
+    headers[name] = value;
+  }
+  return Object.assign(headers, extra);
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return (error as { code?: string }).code ?? error.name;
+  return 'unknown';
+}
