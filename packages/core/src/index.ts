@@ -106,7 +106,7 @@ export {
   type MessageInit,
   type MessageLimits,
 } from './message.js';
+export * from './resilience/index.js';
 export type { EngineLimits, Runtime } from './runtime.js';
 export { runSteps, type SequenceOptions, sequence } from './sequence.js';
 export { callTemplate, defineTemplate, type Template } from './template.js';
-export * from './resilience/index.js';

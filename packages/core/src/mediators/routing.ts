@@ -81,7 +81,7 @@ export function choice<V extends Vars = Vars>(options: ChoiceOptions<V>): Mediat
       const { test, body } = cases[i]!;
       const hit = matches(test, value, ctx as unknown as MessageContext);
       if (hit instanceof Promise) return hit.then((h) => (h ? body.run(ctx) : pick(value, ctx, i + 1)));
-      if (hit) return body.run(ctx);
+      if (hit === true) return body.run(ctx);
     }
     return otherwise ? otherwise.run(ctx) : undefined;
   };
