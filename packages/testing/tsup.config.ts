@@ -1,3 +1,9 @@
 import { defineConfig } from 'tsup';
 
-export default defineConfig({ entry: ['src/index.ts'], format: ['esm'], target: 'node20', sourcemap: true });
+export default defineConfig({
+  entry: ['src/index.ts', 'src/conformance/index.ts'],
+  format: ['esm'],
+  target: 'node20',
+  sourcemap: true,
+  external: ['vitest'],
+});

@@ -1,6 +1,7 @@
 /**
- * Case-insensitive message headers. Names are stored lower-cased; values are strings (a repeated header is
- * kept as its values joined the way HTTP allows, except `set-cookie`, which keeps a list).
+ * Case-insensitive message headers. Names are stored lower-cased; values are strings: a repeated header is
+ * kept as its values joined with `, `, the way HTTP allows for list-valued fields. (`set-cookie` is not such
+ * a field; a transport that must keep several cookies apart has to carry them itself.)
  *
  * @module
  */

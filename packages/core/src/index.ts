@@ -10,6 +10,7 @@ export { createBus, type EngineBus, type EngineEvents } from './bus.js';
 export { type Clock, sleep, systemClock, type TimerHandle } from './clock.js';
 export { type BodyKind, bodyKind, mediaType } from './content-type.js';
 export { createVars, type MessageContext, type TransportInfo, type Vars } from './context.js';
+export * from './eip/index.js';
 export {
   type Endpoint,
   type EndpointReply,
@@ -75,7 +76,7 @@ export {
   removeHeader,
   removeVar,
   respond,
-  retry,
+  retrySequence,
   setBody,
   setHeader,
   setStatus,
@@ -108,5 +109,7 @@ export {
 } from './message.js';
 export * from './resilience/index.js';
 export type { EngineLimits, Runtime } from './runtime.js';
+export * from './scheduler/index.js';
 export { runSteps, type SequenceOptions, sequence } from './sequence.js';
+export * from './store/index.js';
 export { callTemplate, defineTemplate, type Template } from './template.js';

@@ -4,7 +4,7 @@ import { createEngine, type Engine } from './engine.js';
 import { coreErrors } from './errors.js';
 import { silentLogger } from './logger.js';
 import { defineMediator, type Mediator } from './mediator.js';
-import { drop, respond, retry, setBody, setVar, throwError } from './mediators/basic.js';
+import { drop, respond, retrySequence, setBody, setVar, throwError } from './mediators/basic.js';
 import { createMessage } from './message.js';
 import { runSteps, sequence } from './sequence.js';
 
@@ -186,7 +186,7 @@ describe('sequence error handling', () => {
     const errorsSeen: Array<string | undefined> = [];
     const exchange = await newEngine().dispatch(
       sequence([flaky, respond()], {
-        onError: [(ctx) => void errorsSeen.push(ctx.error?.code), retry()],
+        onError: [(ctx) => void errorsSeen.push(ctx.error?.code), retrySequence()],
         maxRetries: 3,
       }),
       createMessage(),
@@ -207,7 +207,7 @@ describe('sequence error handling', () => {
             throw coreErrors.ENDPOINT_TIMEOUT({ endpoint: 'x', timeoutMs: 10 });
           },
         ],
-        { onError: [retry()], maxRetries: 2 },
+        { onError: [retrySequence()], maxRetries: 2 },
       ),
       createMessage(),
     );
@@ -223,7 +223,7 @@ describe('sequence error handling', () => {
   it('retries three times by default', async () => {
     let attempts = 0;
     await newEngine().dispatch(
-      sequence([() => void attempts++, fail()], { onError: retry() }),
+      sequence([() => void attempts++, fail()], { onError: retrySequence() }),
       createMessage(),
     );
     expect(attempts).toBe(4);
@@ -247,7 +247,7 @@ describe('sequence error handling', () => {
   });
 
   it("fails with MEDIARY_INTERNAL when 'retry' is returned outside an error handler", async () => {
-    const exchange = await newEngine().dispatch(sequence([retry()]), createMessage());
+    const exchange = await newEngine().dispatch(sequence([retrySequence()]), createMessage());
     expect(!exchange.ok && exchange.error.code).toBe('MEDIARY_INTERNAL');
   });
 });

@@ -78,8 +78,10 @@ export class Harness implements AsyncDisposable {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    for (const restore of this.#restore.splice(0)) restore();
+    // Stop first: whatever runs during stop (draining messages, completing aggregations, wire taps) still
+    // reaches the mocks; only then are the real endpoints put back.
     await this.engine.stop({ timeoutMs: 1000 });
+    for (const restore of this.#restore.splice(0)) restore();
   }
 
   /** Same as disposing, for tests that cannot use `await using`. */

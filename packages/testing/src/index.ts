@@ -4,6 +4,8 @@
  *
  * @module
  */
+
+export { createLatch, eventually, type Latch, pause } from './conformance/waiting.js';
 export { createFakeClock, FakeClock, settle } from './fake-clock.js';
 export { createHarness, Harness, type HarnessOptions } from './harness.js';
 export { MockEndpoint, type RecordedCall } from './mock-endpoint.js';

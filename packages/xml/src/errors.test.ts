@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { isMediaryError, MediaryError, toMediaryError } from '@mediary/core';
 import { describe, expect, it } from 'vitest';
-import { isXmlError, XmlError, xmlErrors } from './errors.js';
+import { xmlErrors } from './errors.js';
+import { parseXml } from './parse-xml.js';
 
 describe('the error catalog', () => {
   const entries = Object.values(xmlErrors);
@@ -22,22 +24,32 @@ describe('the error catalog', () => {
     expect(documented.sort(byCode)).toEqual(entries.map((e) => [e.code, e.status]).sort(byCode));
   });
 
-  it('carries code, status, details and cause, and is recognised by code', () => {
+  it('creates MediaryErrors that carry code, status, details and cause', () => {
     const cause = new Error('inner');
-    const error = new XmlError(xmlErrors.malformed, {
-      message: 'bad',
-      details: { line: 2, column: 3 },
-      cause,
-    });
+    const error = xmlErrors.MALFORMED({ reason: 'bad (line 2, column 3)', line: 2, column: 3 }, { cause });
+    expect(error).toBeInstanceOf(MediaryError);
     expect(error).toMatchObject({
       code: 'MEDIARY_XML_MALFORMED',
       status: 400,
       retryable: false,
-      message: 'bad',
+      message: 'The XML is not well-formed: bad (line 2, column 3)',
     });
-    expect(error.details).toEqual({ line: 2, column: 3 });
+    expect(error.details).toMatchObject({ line: 2, column: 3 });
     expect(error.cause).toBe(cause);
-    expect(isXmlError({ code: 'MEDIARY_XML_MALFORMED' }, xmlErrors.malformed)).toBe(true);
-    expect(isXmlError(new Error('x'))).toBe(false);
+    expect(xmlErrors.MALFORMED.is(error)).toBe(true);
+    expect(xmlErrors.TOO_DEEP.is(error)).toBe(false);
+  });
+
+  it('throws errors that core passes through unchanged, so HTTP replies keep their status', () => {
+    let thrown: unknown;
+    try {
+      parseXml('<a>\n<b></a>');
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isMediaryError(thrown)).toBe(true);
+    expect(toMediaryError(thrown)).toBe(thrown);
+    expect(toMediaryError(thrown)).toMatchObject({ code: 'MEDIARY_XML_MALFORMED', status: 400 });
+    expect((thrown as MediaryError).details).toMatchObject({ line: 2 });
   });
 });

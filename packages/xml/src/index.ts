@@ -1,28 +1,38 @@
 /**
  * `@mediary/xml`: XML and SOAP for Mediary — safe parsing and serialisation, JSON ⇄ XML conversion,
- * XPath 3.1, SOAP 1.1/1.2 envelopes and faults, and XSD validation.
+ * XPath 3.1, SOAP 1.1/1.2 envelopes and faults, and XSD validation; and, on top of them, the pieces a route
+ * uses: the body's cached XML view, `xpath` expressions, and the `xmlToJson`, `jsonToXml`, `validateXml`,
+ * `soapUnwrap`, `soapWrap` and `soapFaultReply` steps.
+ *
+ * @example
+ * import { soapFaultReply, soapUnwrap, soapWrap, xpath } from '@mediary/xml';
  *
  * @module
  */
 
+export { xmlErrors } from './errors.js';
 export {
-  isXmlError,
-  XmlError,
-  type XmlErrorDescriptor,
-  type XmlErrorDetails,
-  type XmlErrorKey,
-  type XmlErrorOptions,
-  xmlErrors,
-} from './errors.js';
-export {
+  convertJsonToXml,
+  convertXmlToJson,
   JSON_NAMESPACE,
   type JsonToXmlOptions,
   type JsonValue,
-  jsonToXml,
   type XmlToJsonOptions,
   XSI_NAMESPACE,
-  xmlToJson,
 } from './json-xml.js';
+export {
+  type JsonToXmlStepOptions,
+  jsonToXml,
+  XML_CONTENT_TYPE,
+  type XmlToJsonStepOptions,
+  xmlToJson,
+} from './mediary/convert.js';
+export { type SoapFaultReplyOptions, soapFaultReply } from './mediary/soap-fault-reply.js';
+export { type SoapUnwrapOptions, type SoapVars, soapUnwrap } from './mediary/soap-unwrap.js';
+export { type SoapWrapOptions, soapWrap } from './mediary/soap-wrap.js';
+export { validateXml } from './mediary/validate-xml.js';
+export { readXml, xmlView } from './mediary/xml-view.js';
+export { type XPathExpr, type XPathExprOptions, type XPathFactory, xpath } from './mediary/xpath-expr.js';
 export { defaultXmlLimits, parseXml, type XmlLimits } from './parse-xml.js';
 export { type SerializeXmlOptions, serializeXml } from './serialize-xml.js';
 export {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isXmlError, xmlErrors } from './errors.js';
-import { type JsonValue, jsonToXml, xmlToJson } from './json-xml.js';
+import { xmlErrors } from './errors.js';
+import { convertJsonToXml, convertXmlToJson, type JsonValue } from './json-xml.js';
 import { parseXml } from './parse-xml.js';
 
 /** Characters chosen to hit every escaping rule: XML-invalid controls, lone surrogates, the escape itself. */
@@ -90,12 +90,12 @@ function errorOf(run: () => unknown): unknown {
   throw new Error('expected a throw');
 }
 
-describe('jsonToXml / xmlToJson in typed mode', () => {
+describe('convertJsonToXml / convertXmlToJson in typed mode', () => {
   it('round-trips every JSON value: arrays of any length, numbers, booleans, nulls, any string, any key', () => {
     fc.assert(
       fc.property(json, (value) => {
-        const xml = jsonToXml(value);
-        expectSameJson(xmlToJson(xml), value);
+        const xml = convertJsonToXml(value);
+        expectSameJson(convertXmlToJson(xml), value);
         // The text is real XML that the safe parser accepts.
         parseXml(xml);
       }),
@@ -105,49 +105,49 @@ describe('jsonToXml / xmlToJson in typed mode', () => {
 
   it('keeps zero- and one-element arrays as arrays', () => {
     const value = { none: [], one: ['a'], nested: [[]], objects: [{}] };
-    expect(xmlToJson(jsonToXml(value))).toStrictEqual(value);
-    expect(jsonToXml({ one: ['a'] })).toBe(
+    expect(convertXmlToJson(convertJsonToXml(value))).toStrictEqual(value);
+    expect(convertJsonToXml({ one: ['a'] })).toBe(
       '<root xmlns:m="urn:mediary:json"><one m:type="array"><item>a</item></one></root>',
     );
   });
 
   it('keeps number, boolean and null types, and -0', () => {
     const value = { n: 1.5, i: -3, z: -0, big: 1e300, t: true, f: false, nothing: null, s: '1' };
-    const back = xmlToJson(jsonToXml(value)) as Record<string, unknown>;
+    const back = convertXmlToJson(convertJsonToXml(value)) as Record<string, unknown>;
     expectSameJson(back, value);
     expect(Object.is(back.z, -0)).toBe(true);
   });
 
   it('writes strings without markers, attributes from "@" keys and text from "#text"', () => {
-    expect(jsonToXml({ order: { '@id': '7', '#text': 'pen', note: 'x' } }, { root: 'doc' })).toBe(
+    expect(convertJsonToXml({ order: { '@id': '7', '#text': 'pen', note: 'x' } }, { root: 'doc' })).toBe(
       '<doc><order id="7">pen<note>x</note></order></doc>',
     );
   });
 
   it('escapes keys that are not XML names reversibly, including the escape character', () => {
     const value = { 'first name': 'a', '1st': 'b', 'a:b': 'c', '': 'd', _x0041_: 'e', '@xmlns': 'f' };
-    const xml = jsonToXml(value);
+    const xml = convertJsonToXml(value);
     expect(xml).toContain('<first_x0020_name>');
     expect(xml).toContain('<_x0031_st>');
     expect(xml).toContain('<a_x003A_b>');
     expect(xml).toContain('<_x_>');
     expect(xml).toContain('<_x005F_x0041_>');
     expect(xml).toContain(' _x0078_mlns="f"');
-    expect(xmlToJson(xml)).toStrictEqual(value);
+    expect(convertXmlToJson(xml)).toStrictEqual(value);
   });
 
   it('escapes strings with characters XML 1.0 cannot carry and marks them', () => {
     const value = { s: 'bell\u0007 and _x', lone: '\uD800' };
-    const xml = jsonToXml(value);
+    const xml = convertJsonToXml(value);
     expect(xml).toContain('<s m:type="escaped">bell_x0007_ and _x005F_x</s>');
-    expect(xmlToJson(xml)).toStrictEqual(value);
+    expect(convertXmlToJson(xml)).toStrictEqual(value);
   });
 
   it('treats __proto__ as data and never touches a prototype', () => {
     const value = JSON.parse(
       '{"__proto__": {"polluted": true}, "constructor": {"prototype": {"x": 1}}}',
     ) as object;
-    const back = xmlToJson(jsonToXml(value)) as Record<string, unknown>;
+    const back = convertXmlToJson(convertJsonToXml(value)) as Record<string, unknown>;
     expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
     expect(Object.keys(back)).toEqual(['__proto__', 'constructor']);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -156,53 +156,35 @@ describe('jsonToXml / xmlToJson in typed mode', () => {
 
   it('refuses values JSON cannot carry', () => {
     for (const value of [Number.NaN, Number.POSITIVE_INFINITY, () => 1, new Date(0), 10n, [undefined]]) {
-      expect(
-        isXmlError(
-          errorOf(() => jsonToXml(value)),
-          xmlErrors.conversion,
-        ),
-      ).toBe(true);
+      expect(xmlErrors.CONVERSION.is(errorOf(() => convertJsonToXml(value)))).toBe(true);
     }
   });
 
   it('refuses values nested deeper than maxDepth, which also stops cycles', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
-    expect(
-      isXmlError(
-        errorOf(() => jsonToXml(cyclic)),
-        xmlErrors.tooDeep,
-      ),
-    ).toBe(true);
-    expect(() => jsonToXml({ a: { b: 1 } }, { maxDepth: 3 })).not.toThrow();
-    expect(
-      isXmlError(
-        errorOf(() => jsonToXml({ a: { b: 1 } }, { maxDepth: 2 })),
-        xmlErrors.tooDeep,
-      ),
-    ).toBe(true);
+    expect(xmlErrors.TOO_DEEP.is(errorOf(() => convertJsonToXml(cyclic)))).toBe(true);
+    expect(() => convertJsonToXml({ a: { b: 1 } }, { maxDepth: 3 })).not.toThrow();
+    expect(xmlErrors.TOO_DEEP.is(errorOf(() => convertJsonToXml({ a: { b: 1 } }, { maxDepth: 2 })))).toBe(
+      true,
+    );
   });
 
   it('reports a marker that does not fit its content', () => {
     const xml = '<root xmlns:m="urn:mediary:json" m:type="number">abc</root>';
-    expect(
-      isXmlError(
-        errorOf(() => xmlToJson(xml)),
-        xmlErrors.conversion,
-      ),
-    ).toBe(true);
+    expect(xmlErrors.CONVERSION.is(errorOf(() => convertXmlToJson(xml)))).toBe(true);
   });
 
   it('puts elements in the requested default namespace and still reads them back', () => {
-    const xml = jsonToXml({ a: [1] }, { root: 'r', namespace: 'urn:r' });
+    const xml = convertJsonToXml({ a: [1] }, { root: 'r', namespace: 'urn:r' });
     expect(parseXml(xml).root.namespace).toBe('urn:r');
-    expect(xmlToJson(xml)).toStrictEqual({ a: [1] });
+    expect(convertXmlToJson(xml)).toStrictEqual({ a: [1] });
   });
 });
 
-describe('jsonToXml in plain mode', () => {
+describe('convertJsonToXml in plain mode', () => {
   it('writes a SOAP-ready fragment without markers when no root is given', () => {
-    const xml = jsonToXml(
+    const xml = convertJsonToXml(
       { appointmentNumber: 1, doctor: { name: 'Ann', '@id': 'd1' }, paid: true, tags: ['a', 'b'], empty: [] },
       { mode: 'plain' },
     );
@@ -212,7 +194,7 @@ describe('jsonToXml in plain mode', () => {
   });
 
   it('declares namespaces and keeps keys that use a declared prefix', () => {
-    const xml = jsonToXml(
+    const xml = convertJsonToXml(
       { 'h:reserve': { 'h:patient': 'Bo', other: 'x' } },
       { mode: 'plain', namespaces: { h: 'urn:hospital' } },
     );
@@ -222,30 +204,25 @@ describe('jsonToXml in plain mode', () => {
   });
 
   it('writes null as xsi:nil and nested arrays as <item> elements', () => {
-    const xml = jsonToXml({ a: null, m: [[1, 2]] }, { mode: 'plain', root: 'r' });
+    const xml = convertJsonToXml({ a: null, m: [[1, 2]] }, { mode: 'plain', root: 'r' });
     expect(xml).toBe(
       '<r xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><a xsi:nil="true"/><m><item>1</item><item>2</item></m></r>',
     );
   });
 
   it('refuses a fragment that is not an object', () => {
-    expect(
-      isXmlError(
-        errorOf(() => jsonToXml([1], { mode: 'plain' })),
-        xmlErrors.conversion,
-      ),
-    ).toBe(true);
+    expect(xmlErrors.CONVERSION.is(errorOf(() => convertJsonToXml([1], { mode: 'plain' })))).toBe(true);
   });
 });
 
-describe('xmlToJson in plain mode', () => {
+describe('convertXmlToJson in plain mode', () => {
   const xml =
     '<r xmlns:p="urn:p" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="9">' +
     '<line>1</line><line>2</line><single>007</single><p:flag>true</p:flag><none xsi:nil="true"/>' +
     '<mixed a="1">text<b/></mixed><empty/></r>';
 
   it('turns repeated elements into arrays and single ones into values', () => {
-    expect(xmlToJson(xml, { mode: 'plain' })).toStrictEqual({
+    expect(convertXmlToJson(xml, { mode: 'plain' })).toStrictEqual({
       '@id': '9',
       line: ['1', '2'],
       single: '007',
@@ -257,18 +234,18 @@ describe('xmlToJson in plain mode', () => {
   });
 
   it('makes hinted paths arrays even with one element', () => {
-    const value = xmlToJson('<r><o><line>1</line></o><o><line>2</line><line>3</line></o></r>', {
+    const value = convertXmlToJson('<r><o><line>1</line></o><o><line>2</line><line>3</line></o></r>', {
       mode: 'plain',
       arrays: ['o', 'o.line'],
     });
     expect(value).toStrictEqual({ o: [{ line: ['1'] }, { line: ['2', '3'] }] });
     expect(
-      xmlToJson('<r><x><y>1</y></x></r>', { mode: 'plain', arrays: (path) => path.at(-1) === 'y' }),
+      convertXmlToJson('<r><x><y>1</y></x></r>', { mode: 'plain', arrays: (path) => path.at(-1) === 'y' }),
     ).toStrictEqual({ x: { y: ['1'] } });
   });
 
   it('infers canonical numbers and booleans only when asked', () => {
-    const value = xmlToJson(xml, { mode: 'plain', inferTypes: true, stripPrefixes: true }) as Record<
+    const value = convertXmlToJson(xml, { mode: 'plain', inferTypes: true, stripPrefixes: true }) as Record<
       string,
       unknown
     >;
@@ -279,13 +256,15 @@ describe('xmlToJson in plain mode', () => {
   });
 
   it('can keep the root element name', () => {
-    expect(xmlToJson('<a><b>1</b></a>', { mode: 'plain', includeRoot: true })).toStrictEqual({
+    expect(convertXmlToJson('<a><b>1</b></a>', { mode: 'plain', includeRoot: true })).toStrictEqual({
       a: { b: '1' },
     });
   });
 
   it('reads an element named __proto__ as data', () => {
-    const value = xmlToJson('<r><__proto__><polluted>yes</polluted></__proto__></r>', { mode: 'plain' });
+    const value = convertXmlToJson('<r><__proto__><polluted>yes</polluted></__proto__></r>', {
+      mode: 'plain',
+    });
     expect(Object.keys(value as object)).toEqual(['__proto__']);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });

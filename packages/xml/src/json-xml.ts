@@ -1,7 +1,7 @@
 /**
  * JSON ⇄ XML conversion with explicit rules (see the README, "JSON ⇄ XML").
  *
- * Two modes. **typed** (the default) is lossless: `xmlToJson(jsonToXml(v))` deep-equals `v` for every
+ * Two modes. **typed** (the default) is lossless: `convertXmlToJson(convertJsonToXml(v))` deep-equals `v` for every
  * JSON value, because types the XML cannot show are written as `m:type` markers in the reserved
  * namespace {@link JSON_NAMESPACE}. **plain** writes the clean XML a SOAP service expects, and reads
  * XML written by others, at the price of the usual ambiguities (a single element is a value unless the
@@ -10,7 +10,8 @@
  * @module
  */
 
-import { XmlError, xmlErrors } from './errors.js';
+import type { MediaryError } from '@mediary/core';
+import { xmlErrors } from './errors.js';
 import { isQName } from './internal/chars.js';
 import { decodeName, decodeText, encodeName, encodeText, needsTextEscape } from './internal/name-codec.js';
 import { parseXml, type XmlLimits } from './parse-xml.js';
@@ -31,7 +32,7 @@ export const XSI_NAMESPACE = 'http://www.w3.org/2001/XMLSchema-instance';
 /** A value JSON can carry. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
-/** Options of {@link jsonToXml}. */
+/** Options of {@link convertJsonToXml}. */
 export interface JsonToXmlOptions {
   /** `typed` (default): lossless, with markers. `plain`: clean XML without markers. */
   readonly mode?: 'typed' | 'plain';
@@ -50,7 +51,7 @@ export interface JsonToXmlOptions {
   readonly declaration?: boolean;
 }
 
-/** Options of {@link xmlToJson}. */
+/** Options of {@link convertXmlToJson}. */
 export interface XmlToJsonOptions {
   /** Must match the mode the XML was written with; default `typed`. */
   readonly mode?: 'typed' | 'plain';
@@ -80,19 +81,18 @@ const XML_WHITESPACE_ONLY = /^[ \t\n\r]*$/;
 
 type MarkerType = 'null' | 'number' | 'boolean' | 'array' | 'object' | 'escaped' | 'string';
 
-function conversionError(message: string, path: string, cause?: unknown): XmlError {
-  return new XmlError(xmlErrors.conversion, {
-    message: `${message} at ${path === '' ? 'the root' : path}`,
-    details: { path },
-    ...(cause === undefined ? {} : { cause }),
-  });
+function conversionError(message: string, path: string, cause?: unknown): MediaryError {
+  return xmlErrors.CONVERSION(
+    { reason: `${message} at ${path === '' ? 'the root' : path}` },
+    { details: { path }, ...(cause === undefined ? {} : { cause }) },
+  );
 }
 
-function tooDeep(maxDepth: number, path: string): XmlError {
-  return new XmlError(xmlErrors.tooDeep, {
-    message: `The value nests deeper than ${maxDepth} levels at ${path}`,
-    details: { path },
-  });
+function tooDeep(maxDepth: number, path: string): MediaryError {
+  return xmlErrors.TOO_DEEP(
+    { reason: `the value nests deeper than ${maxDepth} levels at ${path}` },
+    { details: { path } },
+  );
 }
 
 function splitName(name: string): { prefix: string; localName: string } {
@@ -144,13 +144,30 @@ function isPlainObject(value: object): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-function numberText(value: number, path: string): string {
-  if (!Number.isFinite(value)) throw conversionError(`${value} is not a JSON number`, path);
+function numberText(value: number, path: ValuePath): string {
+  if (!Number.isFinite(value)) throw conversionError(`${value} is not a JSON number`, pathText(path));
   return Object.is(value, -0) ? '-0' : String(value);
 }
 
 function childPath(path: string, key: string): string {
   return /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+}
+
+/**
+ * Where the writers are in the value: a chain of keys and indexes, turned into text (`a.b[0]`) only when an
+ * error names it — building the text for every member would cost more than writing the member.
+ */
+type ValuePath = { readonly parent: ValuePath; readonly step: string | number } | undefined;
+
+function pathText(path: ValuePath): string {
+  const steps: (string | number)[] = [];
+  for (let at = path; at !== undefined; at = at.parent) steps.push(at.step);
+  let text = '';
+  for (let i = steps.length - 1; i >= 0; i--) {
+    const step = steps[i]!;
+    text = typeof step === 'number' ? `${text}[${step}]` : childPath(text, step);
+  }
+  return text;
 }
 
 /** Sets `key` as an own, enumerable property, so `__proto__` is data and never a prototype. */
@@ -161,23 +178,29 @@ function defineKey(target: Record<string, unknown>, key: string, value: unknown)
 /**
  * Converts a JSON value to XML text.
  *
- * @throws {XmlError} `MEDIARY_XML_CONVERSION` for values JSON cannot carry (`NaN`, `Infinity`, functions,
+ * @throws {MediaryError} `MEDIARY_XML_CONVERSION` for values JSON cannot carry (`NaN`, `Infinity`, functions,
  *   class instances, `undefined` in arrays) and for shapes plain mode cannot write; `MEDIARY_XML_TOO_DEEP`.
  * @example
  * ```ts
- * jsonToXml({ tags: ['a'], n: 1 });
+ * convertJsonToXml({ tags: ['a'], n: 1 });
  * // '<root xmlns:m="urn:mediary:json"><tags m:type="array"><item>a</item></tags><n m:type="number">1</n></root>'
- * jsonToXml({ appointmentNumber: 1, doctor: { name: 'Ann' } }, { mode: 'plain' });
+ * convertJsonToXml({ appointmentNumber: 1, doctor: { name: 'Ann' } }, { mode: 'plain' });
  * // '<appointmentNumber>1</appointmentNumber><doctor><name>Ann</name></doctor>'
  * ```
  */
-export function jsonToXml(value: unknown, options: JsonToXmlOptions = {}): string {
+export function convertJsonToXml(value: unknown, options: JsonToXmlOptions = {}): string {
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
   if (options.mode === 'plain') return plainToXml(value, options, maxDepth);
   const rootName = options.root ?? 'root';
   checkRootName(rootName);
   const state = { markers: false };
-  const root = typedElement(rootName, value, { maxDepth, namespace: options.namespace ?? '', state }, 1, '');
+  const root = typedElement(
+    rootName,
+    value,
+    { maxDepth, namespace: options.namespace ?? '', state },
+    1,
+    undefined,
+  );
   const attributes = state.markers ? [declaration('m', JSON_NAMESPACE), ...root.attributes] : root.attributes;
   return serializeXml(
     { type: 'document', children: [{ ...root, attributes }], root: { ...root, attributes } },
@@ -195,41 +218,43 @@ interface TypedContext {
   readonly state: { markers: boolean };
 }
 
+function mark(context: TypedContext, attributes: XmlAttribute[], type: MarkerType): void {
+  context.state.markers = true;
+  attributes.push(marker(type));
+}
+
 function typedElement(
   name: string,
   value: unknown,
   context: TypedContext,
   depth: number,
-  path: string,
+  path: ValuePath,
 ): XmlElement {
-  if (depth > context.maxDepth) throw tooDeep(context.maxDepth, path);
+  if (depth > context.maxDepth) throw tooDeep(context.maxDepth, pathText(path));
   const attributes: XmlAttribute[] = [];
   const children: XmlNode[] = [];
-  const mark = (type: MarkerType): void => {
-    context.state.markers = true;
-    attributes.push(marker(type));
-  };
   if (value === null) {
-    mark('null');
+    mark(context, attributes, 'null');
   } else if (typeof value === 'string') {
     if (needsTextEscape(value)) {
-      mark('escaped');
+      mark(context, attributes, 'escaped');
       children.push({ type: 'text', value: encodeText(value) });
     } else if (value !== '') {
       children.push({ type: 'text', value });
     }
   } else if (typeof value === 'number') {
-    mark('number');
+    mark(context, attributes, 'number');
     children.push({ type: 'text', value: numberText(value, path) });
   } else if (typeof value === 'boolean') {
-    mark('boolean');
+    mark(context, attributes, 'boolean');
     children.push({ type: 'text', value: String(value) });
   } else if (Array.isArray(value)) {
-    mark('array');
+    mark(context, attributes, 'array');
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
-      if (item === undefined) throw conversionError('undefined is not a JSON value', `${path}[${i}]`);
-      children.push(typedElement('item', item, context, depth + 1, `${path}[${i}]`));
+      const itemPath = { parent: path, step: i };
+      if (item === undefined) throw conversionError('undefined is not a JSON value', pathText(itemPath));
+      children.push(typedElement('item', item, context, depth + 1, itemPath));
     }
   } else if (typeof value === 'object' && isPlainObject(value)) {
     let elementChildren = 0;
@@ -241,13 +266,13 @@ function typedElement(
         attributes.push(attribute(attributeName(key.slice(1)), '', member));
       } else {
         elementChildren++;
-        children.push(typedElement(encodeName(key), member, context, depth + 1, childPath(path, key)));
+        children.push(typedElement(encodeName(key), member, context, depth + 1, { parent: path, step: key }));
       }
     }
     // Without child elements or attributes the element would read back as a string.
-    if (elementChildren === 0 && attributes.length === 0) mark('object');
+    if (elementChildren === 0 && attributes.length === 0) mark(context, attributes, 'object');
   } else {
-    throw conversionError(`${describe(value)} is not a JSON value`, path);
+    throw conversionError(`${describe(value)} is not a JSON value`, pathText(path));
   }
   return element(name, context.namespace, attributes, children);
 }
@@ -271,15 +296,15 @@ function describe(value: unknown): string {
 /**
  * Converts XML (text, a parsed document or an element) to JSON by the rules of the chosen mode.
  *
- * @throws {XmlError} the parse errors of {@link parseXml} for text input; `MEDIARY_XML_CONVERSION` when a
+ * @throws {MediaryError} the parse errors of {@link parseXml} for text input; `MEDIARY_XML_CONVERSION` when a
  *   typed-mode marker does not fit its content (e.g. `m:type="number"` around `abc`).
  * @example
  * ```ts
- * xmlToJson(jsonToXml({ tags: ['a'] })); // { tags: ['a'] }
- * xmlToJson('<r><line>1</line></r>', { mode: 'plain', arrays: ['line'] }); // { line: ['1'] }
+ * convertXmlToJson(convertJsonToXml({ tags: ['a'] })); // { tags: ['a'] }
+ * convertXmlToJson('<r><line>1</line></r>', { mode: 'plain', arrays: ['line'] }); // { line: ['1'] }
  * ```
  */
-export function xmlToJson(
+export function convertXmlToJson(
   input: string | Uint8Array | XmlDocument | XmlElement,
   options: XmlToJsonOptions = {},
 ): JsonValue {
@@ -484,7 +509,7 @@ function plainToXml(value: unknown, options: JsonToXmlOptions, maxDepth: number)
     if (typeof value !== 'object' || value === null || Array.isArray(value) || !isPlainObject(value)) {
       throw conversionError('Plain mode without a root needs an object', '');
     }
-    const content = plainContent(value, writer, 1, '');
+    const content = plainContent(value, writer, 1, undefined);
     if (content.attributes.length > 0 || content.children.some((node) => node.type !== 'element')) {
       throw conversionError('Attributes and text need a root element', '');
     }
@@ -502,7 +527,7 @@ function plainToXml(value: unknown, options: JsonToXmlOptions, maxDepth: number)
   const rootNamespace = options.root.includes(':')
     ? (prefixes.get(options.root.slice(0, options.root.indexOf(':'))) ?? '')
     : writer.namespace;
-  const root = plainElement(options.root, rootNamespace, value, writer, 1, '');
+  const root = plainElement(options.root, rootNamespace, value, writer, 1, undefined);
   const nil = writer.state.nil ? [declaration('xsi', XSI_NAMESPACE)] : [];
   const withDeclarations = { ...root, attributes: [...declarations, ...nil, ...root.attributes] };
   return serializeXml(
@@ -532,18 +557,21 @@ function plainElement(
   value: unknown,
   writer: PlainWriter,
   depth: number,
-  path: string,
+  path: ValuePath,
 ): XmlElement {
-  if (depth > writer.maxDepth) throw tooDeep(writer.maxDepth, path);
+  if (depth > writer.maxDepth) throw tooDeep(writer.maxDepth, pathText(path));
   if (value === null) {
     writer.state.nil = true;
     return element(name, namespace, [attribute('xsi:nil', XSI_NAMESPACE, 'true')], []);
   }
   if (Array.isArray(value)) {
     // An array directly inside an array has no key to repeat, so its items become <item> elements.
-    const items = value.map((item: unknown, i) =>
-      plainElement('item', writer.namespace, item, writer, depth + 1, `${path}[${i}]`),
-    );
+    const items: XmlElement[] = [];
+    for (let i = 0; i < value.length; i++) {
+      items.push(
+        plainElement('item', writer.namespace, value[i], writer, depth + 1, { parent: path, step: i }),
+      );
+    }
     return element(name, namespace, [], items);
   }
   if (typeof value === 'object' && value !== undefined && isPlainObject(value)) {
@@ -553,27 +581,30 @@ function plainElement(
   return element(name, namespace, [], [{ type: 'text', value: scalarText(value, path) }]);
 }
 
-function scalarText(value: unknown, path: string): string {
+function scalarText(value: unknown, path: ValuePath): string {
   if (typeof value === 'string') {
-    if (needsTextEscape(value)) throw conversionError('The string has characters XML 1.0 cannot carry', path);
+    if (needsTextEscape(value)) {
+      throw conversionError('The string has characters XML 1.0 cannot carry', pathText(path));
+    }
     return value;
   }
   if (typeof value === 'number') return numberText(value, path);
   if (typeof value === 'boolean') return String(value);
-  throw conversionError(`${describe(value)} is not a JSON value`, path);
+  throw conversionError(`${describe(value)} is not a JSON value`, pathText(path));
 }
 
 function plainContent(
   value: Record<string, unknown>,
   writer: PlainWriter,
   depth: number,
-  path: string,
+  path: ValuePath,
 ): { attributes: XmlAttribute[]; children: XmlNode[] } {
   const attributes: XmlAttribute[] = [];
   const children: XmlNode[] = [];
-  for (const [key, member] of Object.entries(value)) {
+  for (const key of Object.keys(value)) {
+    const member = value[key];
     if (member === undefined) continue;
-    const memberPath = childPath(path, key);
+    const memberPath = { parent: path, step: key };
     if (key === TEXT_KEY) {
       children.push({ type: 'text', value: scalarText(member, memberPath) });
     } else if (key.startsWith(ATTRIBUTE_KEY)) {
@@ -582,11 +613,14 @@ function plainContent(
       attributes.push(attribute(name, namespace, scalarText(member, memberPath)));
     } else {
       const { name, namespace } = plainName(key, writer, false);
-      const items: readonly unknown[] = Array.isArray(member) ? member : [member];
-      items.forEach((item, i) => {
-        const itemPath = Array.isArray(member) ? `${memberPath}[${i}]` : memberPath;
-        children.push(plainElement(name, namespace, item, writer, depth + 1, itemPath));
-      });
+      if (!Array.isArray(member)) {
+        children.push(plainElement(name, namespace, member, writer, depth + 1, memberPath));
+        continue;
+      }
+      for (let i = 0; i < member.length; i++) {
+        const itemPath = { parent: memberPath, step: i };
+        children.push(plainElement(name, namespace, member[i], writer, depth + 1, itemPath));
+      }
     }
   }
   return { attributes, children };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isXmlError, xmlErrors } from './errors.js';
+import { xmlErrors } from './errors.js';
 import { parseXml } from './parse-xml.js';
 import { serializeXml } from './serialize-xml.js';
 
@@ -53,18 +53,8 @@ describe('parseXml', () => {
     const doc = parseXml('<a t="&lt;&#x41;&#66;">&amp;lt; &gt; &quot; &apos; &#x1F600; &#10;</a>');
     expect(doc.root.attributes[0]?.value).toBe('<AB');
     expect(doc.root.children).toEqual([{ type: 'text', value: '&lt; > " \' 😀 \n' }]);
-    expect(
-      isXmlError(
-        errorOf(() => parseXml('<a>&nbsp;</a>')),
-        xmlErrors.malformed,
-      ),
-    ).toBe(true);
-    expect(
-      isXmlError(
-        errorOf(() => parseXml('<a>&#1;</a>')),
-        xmlErrors.malformed,
-      ),
-    ).toBe(true);
+    expect(xmlErrors.MALFORMED.is(errorOf(() => parseXml('<a>&nbsp;</a>')))).toBe(true);
+    expect(xmlErrors.MALFORMED.is(errorOf(() => parseXml('<a>&#1;</a>')))).toBe(true);
   });
 
   it('normalises line ends and literal whitespace in attribute values as XML 1.0 requires', () => {
@@ -89,12 +79,7 @@ describe('parseXml', () => {
     const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('<a>ü</a>', 'utf16le')]);
     expect(parseXml(utf16).root.children).toEqual([{ type: 'text', value: 'ü' }]);
     const broken = Uint8Array.from([0x3c, 0x61, 0x3e, 0xff, 0x3c, 0x2f, 0x61, 0x3e]);
-    expect(
-      isXmlError(
-        errorOf(() => parseXml(broken)),
-        xmlErrors.malformed,
-      ),
-    ).toBe(true);
+    expect(xmlErrors.MALFORMED.is(errorOf(() => parseXml(broken)))).toBe(true);
   });
 
   it.each([
@@ -114,8 +99,8 @@ describe('parseXml', () => {
     ['<a b="<"/>', 1, 7],
   ])('rejects %j as MEDIARY_XML_MALFORMED with its line and column', (input, line, column) => {
     const error = errorOf(() => parseXml(input));
-    expect(isXmlError(error, xmlErrors.malformed)).toBe(true);
-    expect((error as { details: unknown }).details).toEqual({ line, column });
+    expect(xmlErrors.MALFORMED.is(error)).toBe(true);
+    expect((error as { details: unknown }).details).toMatchObject({ line, column });
   });
 
   it('names the element that is still open when the input ends', () => {
@@ -133,40 +118,25 @@ describe('parseXml', () => {
     const attrs = Array.from({ length: 5 }, (_, i) => `a${i}="${i}"`).join(' ');
     expect(() => parseXml(`<r ${attrs}/>`, { maxAttributes: 5 })).not.toThrow();
     const error = errorOf(() => parseXml(`<r xmlns:p="urn:p" ${attrs}/>`, { maxAttributes: 5 }));
-    expect(isXmlError(error, xmlErrors.tooManyAttributes)).toBe(true);
+    expect(xmlErrors.TOO_MANY_ATTRIBUTES.is(error)).toBe(true);
   });
 
   it('applies the depth limit with the root at depth 1', () => {
     expect(() => parseXml('<a><b><c/></b></a>', { maxDepth: 3 })).not.toThrow();
-    expect(
-      isXmlError(
-        errorOf(() => parseXml('<a><b><c/></b></a>', { maxDepth: 2 })),
-        xmlErrors.tooDeep,
-      ),
-    ).toBe(true);
+    expect(xmlErrors.TOO_DEEP.is(errorOf(() => parseXml('<a><b><c/></b></a>', { maxDepth: 2 })))).toBe(true);
   });
 
   it('applies the text limit to text, CDATA, comments and attribute values alike', () => {
     const limits = { maxTextLength: 3 };
     expect(() => parseXml('<a t="abc">abc<![CDATA[abc]]><!--abc--></a>', limits)).not.toThrow();
     for (const input of ['<a>abcd</a>', '<a><![CDATA[abcd]]></a>', '<a><!--abcd--></a>', '<a t="abcd"/>']) {
-      expect(
-        isXmlError(
-          errorOf(() => parseXml(input, limits)),
-          xmlErrors.textTooLong,
-        ),
-      ).toBe(true);
+      expect(xmlErrors.TEXT_TOO_LONG.is(errorOf(() => parseXml(input, limits)))).toBe(true);
     }
   });
 
   it('counts the size limit in UTF-8 bytes', () => {
     expect(() => parseXml('<a>éé</a>', { maxBytes: 11 })).not.toThrow();
-    expect(
-      isXmlError(
-        errorOf(() => parseXml('<a>éé</a>', { maxBytes: 10 })),
-        xmlErrors.tooLarge,
-      ),
-    ).toBe(true);
+    expect(xmlErrors.TOO_LARGE.is(errorOf(() => parseXml('<a>éé</a>', { maxBytes: 10 })))).toBe(true);
     expect((errorOf(() => parseXml('<a>éé</a>', { maxBytes: 10 })) as { status: number }).status).toBe(413);
   });
 });
@@ -227,19 +197,13 @@ describe('serializeXml', () => {
       namespace: '',
       attributes: [],
     } as const;
-    expect(
-      isXmlError(
-        errorOf(() => serializeXml({ ...root, children: [text] })),
-        xmlErrors.unserializable,
-      ),
-    ).toBe(true);
+    expect(xmlErrors.UNSERIALIZABLE.is(errorOf(() => serializeXml({ ...root, children: [text] })))).toBe(
+      true,
+    );
     const comment = { type: 'comment', value: 'a--b' } as const;
-    expect(
-      isXmlError(
-        errorOf(() => serializeXml({ ...root, children: [comment] })),
-        xmlErrors.unserializable,
-      ),
-    ).toBe(true);
+    expect(xmlErrors.UNSERIALIZABLE.is(errorOf(() => serializeXml({ ...root, children: [comment] })))).toBe(
+      true,
+    );
   });
 
   it('writes CDATA containing "]]>" as two sections', () => {

@@ -10,7 +10,8 @@
  */
 
 import { TextDecoder } from 'node:util';
-import { XmlError, xmlErrors } from './errors.js';
+import type { MediaryError } from '@mediary/core';
+import { xmlErrors } from './errors.js';
 import { parseDocument, type ResolvedLimits } from './internal/parser.js';
 import type { XmlDocument } from './xml-tree.js';
 
@@ -46,7 +47,7 @@ export function resolveLimits(limits: XmlLimits = {}): ResolvedLimits {
  * Parses an XML document (a string, or bytes in UTF-8, UTF-16 or the encoding the declaration names)
  * into the object form documented in the package README.
  *
- * @throws {XmlError} `MEDIARY_XML_MALFORMED` (with `details.line`/`column`), `MEDIARY_XML_DOCTYPE_FORBIDDEN`,
+ * @throws {MediaryError} `MEDIARY_XML_MALFORMED` (with `details.line`/`column`), `MEDIARY_XML_DOCTYPE_FORBIDDEN`,
  *   `MEDIARY_XML_TOO_LARGE`, `MEDIARY_XML_TOO_DEEP`, `MEDIARY_XML_TOO_MANY_ATTRIBUTES`,
  *   `MEDIARY_XML_TEXT_TOO_LONG`.
  * @example
@@ -64,10 +65,10 @@ export function parseXml(input: string | Uint8Array, limits?: XmlLimits): XmlDoc
   return parseDocument(text, resolved);
 }
 
-function tooLarge(size: string, limits: ResolvedLimits): XmlError {
-  return new XmlError(xmlErrors.tooLarge, {
-    message: `The XML is ${size} bytes, more than the limit of ${limits.maxBytes}`,
-    details: { maxBytes: limits.maxBytes },
+function tooLarge(size: string, limits: ResolvedLimits): MediaryError {
+  return xmlErrors.TOO_LARGE({
+    reason: `${size} bytes, more than the limit of ${limits.maxBytes}`,
+    maxBytes: limits.maxBytes,
   });
 }
 
@@ -87,12 +88,12 @@ function decodeBytes(input: Uint8Array, limits: ResolvedLimits): string {
     // ignoreBOM keeps the BOM in the text, where the parser skips it; fatal refuses broken bytes.
     decoder = new TextDecoder(label, { fatal: true, ignoreBOM: true });
   } catch (cause) {
-    throw new XmlError(xmlErrors.malformed, { message: `Unsupported encoding "${label}"`, cause });
+    throw xmlErrors.MALFORMED({ reason: `unsupported encoding "${label}"` }, { cause });
   }
   try {
     return decoder.decode(input);
   } catch (cause) {
-    throw new XmlError(xmlErrors.malformed, { message: `The bytes are not valid ${label}`, cause });
+    throw xmlErrors.MALFORMED({ reason: `the bytes are not valid ${label}` }, { cause });
   }
 }
 

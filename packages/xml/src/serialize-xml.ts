@@ -9,7 +9,8 @@
  * @module
  */
 
-import { XmlError, xmlErrors } from './errors.js';
+import type { MediaryError } from '@mediary/core';
+import { xmlErrors } from './errors.js';
 import { describeChar, INVALID_CHAR, isQName, NCNAME } from './internal/chars.js';
 import {
   XML_NAMESPACE,
@@ -47,8 +48,8 @@ const ATTRIBUTE_ESCAPES: Readonly<Record<string, string>> = {
   '\r': '&#xD;',
 };
 
-function unserializable(message: string): XmlError {
-  return new XmlError(xmlErrors.unserializable, { message });
+function unserializable(reason: string): MediaryError {
+  return xmlErrors.UNSERIALIZABLE({ reason });
 }
 
 function checkChars(value: string, where: string): void {
@@ -57,21 +58,27 @@ function checkChars(value: string, where: string): void {
     throw unserializable(`Character ${describeChar(bad[0])} in ${where} cannot be written in XML 1.0`);
 }
 
+const TEXT_SPECIAL = /[&<>\r]/;
+const ATTRIBUTE_SPECIAL = /[&<"\t\n\r]/;
+
 function escapeText(value: string): string {
   checkChars(value, 'text');
-  return value.replace(/[&<>\r]/g, (c) => TEXT_ESCAPES[c] ?? c);
+  // Most text needs no escape; testing first avoids building a new string for it.
+  return TEXT_SPECIAL.test(value) ? value.replace(/[&<>\r]/g, (c) => TEXT_ESCAPES[c] ?? c) : value;
 }
 
 function escapeAttribute(value: string, name: string): string {
   checkChars(value, `attribute "${name}"`);
-  return value.replace(/[&<"\t\n\r]/g, (c) => ATTRIBUTE_ESCAPES[c] ?? c);
+  return ATTRIBUTE_SPECIAL.test(value)
+    ? value.replace(/[&<"\t\n\r]/g, (c) => ATTRIBUTE_ESCAPES[c] ?? c)
+    : value;
 }
 
 /**
  * Writes a document or an element as XML text. `parseXml(serializeXml(doc))` equals `doc` for every
  * parsed document (declaration encoding aside, see {@link SerializeXmlOptions.declaration}).
  *
- * @throws {XmlError} `MEDIARY_XML_UNSERIALIZABLE` for a name, character, comment or CDATA section that
+ * @throws {MediaryError} `MEDIARY_XML_UNSERIALIZABLE` for a name, character, comment or CDATA section that
  *   XML cannot carry (e.g. U+0001 in text, `--` in a comment).
  * @example
  * ```ts
@@ -153,51 +160,63 @@ function writeElement(root: XmlElement): string {
   return out.join('');
 }
 
+/** What one start tag is building: the element's namespace scope (copied on first change) and new declarations. */
+interface TagState {
+  readonly element: XmlElement;
+  readonly parentScope: Scope;
+  scope: Scope;
+  readonly added: string[];
+}
+
+// Module functions rather than closures per element: this runs once per element of every document written.
+function bindPrefix(state: TagState, prefix: string, uri: string): void {
+  if (state.scope === state.parentScope) state.scope = new Map(state.parentScope);
+  (state.scope as Map<string, string>).set(prefix, uri);
+}
+
+function needPrefix(state: TagState, prefix: string, uri: string, what: string): void {
+  if ((state.scope.get(prefix) ?? '') === uri) return;
+  if (prefix === 'xml' || prefix === 'xmlns')
+    throw unserializable(`${what} cannot rebind prefix "${prefix}"`);
+  const declaredHere = state.element.attributes.some(
+    (a) => a.namespace === XMLNS_NAMESPACE && (a.name === 'xmlns' ? '' : a.localName) === prefix,
+  );
+  if (declaredHere || state.added.some((d) => d.startsWith(prefix === '' ? 'xmlns=' : `xmlns:${prefix}=`))) {
+    throw unserializable(`${what} needs prefix "${prefix}" bound to "${uri}", but it is bound otherwise`);
+  }
+  bindPrefix(state, prefix, uri);
+  state.added.push(`${prefix === '' ? 'xmlns' : `xmlns:${prefix}`}="${escapeAttribute(uri, 'xmlns')}"`);
+}
+
 /** The start tag without its closing `>`, declaring whatever namespaces the element needs. */
 function startTag(element: XmlElement, parentScope: Scope): { tag: string; scope: Scope } {
   if (!isQName(element.name)) throw unserializable(`"${element.name}" is not a valid element name`);
-  let scope = parentScope;
-  const bind = (prefix: string, uri: string): void => {
-    if (scope === parentScope) scope = new Map(parentScope);
-    (scope as Map<string, string>).set(prefix, uri);
-  };
+  // The common case: no attributes and a namespace already in scope.
+  if (element.attributes.length === 0 && (parentScope.get(element.prefix) ?? '') === element.namespace) {
+    return { tag: `<${element.name}`, scope: parentScope };
+  }
+  const state: TagState = { element, parentScope, scope: parentScope, added: [] };
   for (const attr of element.attributes) {
     if (attr.namespace !== XMLNS_NAMESPACE) continue;
-    bind(attr.name === 'xmlns' ? '' : attr.localName, attr.value);
+    bindPrefix(state, attr.name === 'xmlns' ? '' : attr.localName, attr.value);
   }
-  const added: string[] = [];
-  const need = (prefix: string, uri: string, what: string): void => {
-    if ((scope.get(prefix) ?? '') === uri) return;
-    if (prefix === 'xml' || prefix === 'xmlns')
-      throw unserializable(`${what} cannot rebind prefix "${prefix}"`);
-    const declaredHere = element.attributes.some(
-      (a) => a.namespace === XMLNS_NAMESPACE && (a.name === 'xmlns' ? '' : a.localName) === prefix,
-    );
-    if (declaredHere || added.some((d) => d.startsWith(prefix === '' ? 'xmlns=' : `xmlns:${prefix}=`))) {
-      throw unserializable(`${what} needs prefix "${prefix}" bound to "${uri}", but it is bound otherwise`);
-    }
-    bind(prefix, uri);
-    added.push(`${prefix === '' ? 'xmlns' : `xmlns:${prefix}`}="${escapeAttribute(uri, 'xmlns')}"`);
-  };
-  need(element.prefix, element.namespace, `Element <${element.name}>`);
-  const attributes: string[] = [];
+  needPrefix(state, element.prefix, element.namespace, `Element <${element.name}>`);
+  let attributes = '';
   for (const attr of element.attributes) {
-    attributes.push(` ${attributeName(attr, need)}="${escapeAttribute(attr.value, attr.name)}"`);
+    attributes += ` ${attributeName(attr, state)}="${escapeAttribute(attr.value, attr.name)}"`;
   }
-  const declarations = added.map((d) => ` ${d}`).join('');
-  return { tag: `<${element.name}${declarations}${attributes.join('')}`, scope };
+  let declarations = '';
+  for (const declaration of state.added) declarations += ` ${declaration}`;
+  return { tag: `<${element.name}${declarations}${attributes}`, scope: state.scope };
 }
 
-function attributeName(
-  attr: XmlAttribute,
-  need: (prefix: string, uri: string, what: string) => void,
-): string {
+function attributeName(attr: XmlAttribute, state: TagState): string {
   if (!isQName(attr.name)) throw unserializable(`"${attr.name}" is not a valid attribute name`);
   if (attr.namespace === XMLNS_NAMESPACE) return attr.name;
   if (attr.prefix === '') {
     if (attr.namespace !== '') throw unserializable(`Attribute "${attr.name}" has a namespace but no prefix`);
     return attr.name;
   }
-  need(attr.prefix, attr.namespace, `Attribute "${attr.name}"`);
+  needPrefix(state, attr.prefix, attr.namespace, `Attribute "${attr.name}"`);
   return attr.name;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isXmlError, xmlErrors } from './errors.js';
-import { jsonToXml, xmlToJson } from './json-xml.js';
+import { xmlErrors } from './errors.js';
+import { convertJsonToXml, convertXmlToJson } from './json-xml.js';
 import {
   buildEnvelope,
   buildFault,
@@ -30,7 +30,7 @@ describe.each([
   ['1.2', SOAP12_NAMESPACE],
 ] as const)('SOAP %s', (version, namespace) => {
   it('builds an envelope around a text body and header blocks, and reads them back', () => {
-    const body = jsonToXml({ appointmentNumber: 1, doctor: { name: 'Ann' } }, { mode: 'plain' });
+    const body = convertJsonToXml({ appointmentNumber: 1, doctor: { name: 'Ann' } }, { mode: 'plain' });
     const xml = buildEnvelope({ version, body, headers: '<t:trace xmlns:t="urn:t">abc</t:trace>' });
     expect(xml.startsWith(`<soap:Envelope xmlns:soap="${namespace}"><soap:Header><t:trace`)).toBe(true);
     const envelope = parseEnvelope(xml);
@@ -42,7 +42,7 @@ describe.each([
     expect(envelope.fault).toBeUndefined();
     const [, bodyElement] = envelope.document.root.children;
     if (bodyElement?.type !== 'element') throw new Error('fixture');
-    expect(xmlToJson(bodyElement, { mode: 'plain', inferTypes: true })).toEqual({
+    expect(convertXmlToJson(bodyElement, { mode: 'plain', inferTypes: true })).toEqual({
       appointmentNumber: 1,
       doctor: { name: 'Ann' },
     });
@@ -60,18 +60,10 @@ describe.each([
 
   it('refuses a body with a DOCTYPE or with bare text', () => {
     const doctype = '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>';
-    expect(
-      isXmlError(
-        errorOf(() => buildEnvelope({ version, body: doctype })),
-        xmlErrors.doctypeForbidden,
-      ),
-    ).toBe(true);
-    expect(
-      isXmlError(
-        errorOf(() => buildEnvelope({ version, body: 'hello' })),
-        xmlErrors.soapMalformed,
-      ),
-    ).toBe(true);
+    expect(xmlErrors.DOCTYPE_FORBIDDEN.is(errorOf(() => buildEnvelope({ version, body: doctype })))).toBe(
+      true,
+    );
+    expect(xmlErrors.SOAP_MALFORMED.is(errorOf(() => buildEnvelope({ version, body: 'hello' })))).toBe(true);
   });
 });
 
@@ -136,9 +128,9 @@ describe('SOAP faults', () => {
       retryable: false,
       version: '1.2',
     });
-    expect(error.message).toBe('SOAP 1.2 fault Receiver: Down');
+    expect(error.message).toBe('The SOAP service answered with a SOAP 1.2 fault Receiver: Down');
     expect(error.fault.reason).toBe('Down');
-    expect(isXmlError(error, xmlErrors.soapFault)).toBe(true);
+    expect(xmlErrors.SOAP_FAULT.is(error)).toBe(true);
   });
 });
 
@@ -152,12 +144,7 @@ describe('parseEnvelope', () => {
       expect(parseEnvelope(xml)).toMatchObject({ version: '1.2', body: undefined });
       return;
     }
-    expect(
-      isXmlError(
-        errorOf(() => parseEnvelope(xml)),
-        xmlErrors.soapMalformed,
-      ),
-    ).toBe(true);
+    expect(xmlErrors.SOAP_MALFORMED.is(errorOf(() => parseEnvelope(xml)))).toBe(true);
   });
 });
 

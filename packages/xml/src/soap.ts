@@ -11,7 +11,8 @@
  * @module
  */
 
-import { XmlError, xmlErrors } from './errors.js';
+import { MediaryError } from '@mediary/core';
+import { xmlErrors } from './errors.js';
 import { encodeName } from './internal/name-codec.js';
 import { parseXml, type XmlLimits } from './parse-xml.js';
 import { serializeXml } from './serialize-xml.js';
@@ -107,7 +108,9 @@ export type BuildFaultOptions =
     });
 
 /**
- * The error that carries a fault answered by a SOAP backend.
+ * The error that carries a fault answered by a SOAP backend: a `MediaryError` with the code
+ * `MEDIARY_SOAP_FAULT` (502), plus the SOAP version and the fault as read. `details` holds `version`,
+ * `faultCode` and `faultReason`.
  *
  * @example
  * ```ts
@@ -115,15 +118,15 @@ export type BuildFaultOptions =
  * if (envelope.fault) throw new SoapFaultError(envelope.version, envelope.fault);
  * ```
  */
-export class SoapFaultError extends XmlError {
-  override readonly name: string = 'SoapFaultError';
+export class SoapFaultError extends MediaryError {
   readonly version: SoapVersion;
   readonly fault: SoapFault;
 
   constructor(version: SoapVersion, fault: SoapFault, options: { readonly cause?: unknown } = {}) {
-    super(xmlErrors.soapFault, {
-      message: `SOAP ${version} fault ${fault.code}: ${fault.reason}`,
-      details: { faultCode: fault.code, faultReason: fault.reason },
+    // Built through the catalog entry so message and details follow its template.
+    const base = xmlErrors.SOAP_FAULT({ version, faultCode: fault.code, faultReason: fault.reason });
+    super(xmlErrors.SOAP_FAULT, base.message, {
+      details: base.details,
       ...(options.cause === undefined ? {} : { cause: options.cause }),
     });
     this.version = version;
@@ -131,14 +134,14 @@ export class SoapFaultError extends XmlError {
   }
 }
 
-function malformed(message: string, cause?: unknown): XmlError {
-  return new XmlError(xmlErrors.soapMalformed, { message, ...(cause === undefined ? {} : { cause }) });
+function malformed(reason: string, cause?: unknown): MediaryError {
+  return xmlErrors.SOAP_MALFORMED({ reason }, cause === undefined ? {} : { cause });
 }
 
 /**
  * Writes an envelope around a body and optional header blocks.
  *
- * @throws {XmlError} the parse errors of {@link parseXml} for text content, or `MEDIARY_SOAP_MALFORMED`
+ * @throws {MediaryError} the parse errors of {@link parseXml} for text content, or `MEDIARY_SOAP_MALFORMED`
  *   when text content has text outside elements.
  * @example
  * ```ts
@@ -175,7 +178,7 @@ function contentOf(content: SoapContent, limits: XmlLimits | undefined): XmlNode
 /**
  * Reads an envelope of either version: its header blocks, its body element and, for a fault, the fault.
  *
- * @throws {XmlError} the parse errors of {@link parseXml}, or `MEDIARY_SOAP_MALFORMED` when the document is
+ * @throws {MediaryError} the parse errors of {@link parseXml}, or `MEDIARY_SOAP_MALFORMED` when the document is
  *   not a SOAP 1.1 or 1.2 envelope with a `Body`.
  * @example
  * ```ts

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { XmlError, xmlErrors } from './errors.js';
+import { xmlErrors } from './errors.js';
 
 /** The namespace the `xml:` prefix is bound to in every document. */
 export const XML_NAMESPACE = 'http://www.w3.org/XML/1998/namespace';
@@ -141,8 +141,8 @@ export function xmlElement(name: string, options: XmlElementOptions = {}): XmlEl
     if (split.prefix === '') return { type: 'attribute', name: attrName, ...split, namespace: '', value };
     const attrNamespace = declared.get(split.prefix);
     if (attrNamespace === undefined) {
-      throw new XmlError(xmlErrors.unserializable, {
-        message: `Attribute "${attrName}" of <${name}> uses prefix "${split.prefix}", which is not declared`,
+      throw xmlErrors.UNSERIALIZABLE({
+        reason: `attribute "${attrName}" of <${name}> uses prefix "${split.prefix}", which is not declared`,
       });
     }
     return { type: 'attribute', name: attrName, ...split, namespace: attrNamespace, value };

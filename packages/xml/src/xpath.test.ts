@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isXmlError, xmlErrors } from './errors.js';
+import { xmlErrors } from './errors.js';
 import { parseXml } from './parse-xml.js';
 import {
   compileXPath,
@@ -64,24 +64,14 @@ describe('XPath', () => {
 
   it('reports a syntax error at compile time, naming the expression', () => {
     const error = errorOf(() => compileXPath('/a/[', {}));
-    expect(isXmlError(error, xmlErrors.xpathFailed)).toBe(true);
+    expect(xmlErrors.XPATH_FAILED.is(error)).toBe(true);
     expect((error as Error).message).toContain('XPath "/a/["');
-    expect((error as { details: unknown }).details).toEqual({ expression: '/a/[' });
+    expect((error as { details: unknown }).details).toMatchObject({ expression: '/a/[' });
   });
 
   it('reports an unknown prefix and a runtime error as MEDIARY_XML_XPATH_FAILED', () => {
-    expect(
-      isXmlError(
-        errorOf(() => evaluateXPathToString('//p:x', '<r/>')),
-        xmlErrors.xpathFailed,
-      ),
-    ).toBe(true);
-    expect(
-      isXmlError(
-        errorOf(() => evaluateXPathToString('fn:error()', '<r/>')),
-        xmlErrors.xpathFailed,
-      ),
-    ).toBe(true);
+    expect(xmlErrors.XPATH_FAILED.is(errorOf(() => evaluateXPathToString('//p:x', '<r/>')))).toBe(true);
+    expect(xmlErrors.XPATH_FAILED.is(errorOf(() => evaluateXPathToString('fn:error()', '<r/>')))).toBe(true);
   });
 
   it('cannot read files or the environment', () => {
@@ -91,26 +81,16 @@ describe('XPath', () => {
       'environment-variable("HOME")',
     ]) {
       const error = errorOf(() => evaluateXPathToString(expression, '<r/>'));
-      expect(isXmlError(error, xmlErrors.xpathFailed)).toBe(true);
+      expect(xmlErrors.XPATH_FAILED.is(error)).toBe(true);
       expect((error as Error).message).not.toContain('root:');
     }
   });
 
   it('parses text input safely before building a DOM', () => {
     const xxe = '<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>';
-    expect(
-      isXmlError(
-        errorOf(() => evaluateXPathToString('/r', xxe)),
-        xmlErrors.doctypeForbidden,
-      ),
-    ).toBe(true);
+    expect(xmlErrors.DOCTYPE_FORBIDDEN.is(errorOf(() => evaluateXPathToString('/r', xxe)))).toBe(true);
     const deep = `${'<a>'.repeat(5)}${'</a>'.repeat(5)}`;
     const limits = { maxDepth: 4 };
-    expect(
-      isXmlError(
-        errorOf(() => compileXPath('/a', { limits })(deep)),
-        xmlErrors.tooDeep,
-      ),
-    ).toBe(true);
+    expect(xmlErrors.TOO_DEEP.is(errorOf(() => compileXPath('/a', { limits })(deep)))).toBe(true);
   });
 });

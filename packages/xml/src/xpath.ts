@@ -16,9 +16,10 @@
  * @module
  */
 
+import type { MediaryError } from '@mediary/core';
 import fontoxpath from 'fontoxpath';
 import * as slimdom from 'slimdom';
-import { XmlError, xmlErrors } from './errors.js';
+import { xmlErrors } from './errors.js';
 import { type DomView, toDom, type XPathNode } from './internal/to-dom.js';
 import { parseXml, type XmlLimits } from './parse-xml.js';
 import type { XmlDocument, XmlElement } from './xml-tree.js';
@@ -59,19 +60,18 @@ const cache = new Map<string, CompiledXPath>();
 const domCache = new WeakMap<XmlDocument | XmlElement, DomView>();
 const syntaxDocument = new slimdom.Document();
 
-function failure(expression: string, cause: unknown): XmlError {
+function failure(expression: string, cause: unknown): MediaryError {
   const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
-  return new XmlError(xmlErrors.xpathFailed, {
-    message: `XPath "${expression}" failed: ${reason}`,
-    details: { expression },
-    cause,
-  });
+  return xmlErrors.XPATH_FAILED(
+    { expression: JSON.stringify(expression), reason },
+    { cause, details: { expression } },
+  );
 }
 
 /**
  * Compiles an XPath 3.1 expression once; the same expression and namespaces return the cached object.
  *
- * @throws {XmlError} `MEDIARY_XML_XPATH_FAILED` naming the expression, for a syntax error now or for an
+ * @throws {MediaryError} `MEDIARY_XML_XPATH_FAILED` naming the expression, for a syntax error now or for an
  *   evaluation error later.
  * @example
  * ```ts

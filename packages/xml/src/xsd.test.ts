@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isXmlError, xmlErrors } from './errors.js';
+import { xmlErrors } from './errors.js';
 import { parseXml } from './parse-xml.js';
 import { assertValid, compileXsd } from './xsd.js';
 
@@ -47,7 +47,7 @@ describe('compileXsd', () => {
       assertValid(schema, '<order xmlns="urn:shop"/>');
       expect.unreachable();
     } catch (error) {
-      expect(isXmlError(error, xmlErrors.invalid)).toBe(true);
+      expect(xmlErrors.INVALID.is(error)).toBe(true);
       expect((error as { status: number }).status).toBe(400);
     }
   });
@@ -64,13 +64,13 @@ describe('compileXsd', () => {
   it('refuses a schema that refers to other schema files', async () => {
     const including =
       '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"><xs:include schemaLocation="file:///etc/passwd"/></xs:schema>';
-    expect(isXmlError(await rejectionOf(compileXsd(including)), xmlErrors.schemaInvalid)).toBe(true);
+    expect(xmlErrors.SCHEMA_INVALID.is(await rejectionOf(compileXsd(including)))).toBe(true);
   });
 
   it('reports a schema libxml2 cannot compile', async () => {
     const broken =
       '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"><xs:element name="a" type="nope"/></xs:schema>';
-    expect(isXmlError(await rejectionOf(compileXsd(broken)), xmlErrors.schemaInvalid)).toBe(true);
+    expect(xmlErrors.SCHEMA_INVALID.is(await rejectionOf(compileXsd(broken)))).toBe(true);
   });
 
   it('refuses to validate after dispose', async () => {

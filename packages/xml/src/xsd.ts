@@ -11,7 +11,7 @@
  * @module
  */
 
-import { XmlError, xmlErrors } from './errors.js';
+import { xmlErrors } from './errors.js';
 import { parseXml, type XmlLimits } from './parse-xml.js';
 import { serializeXml } from './serialize-xml.js';
 import type { XmlDocument } from './xml-tree.js';
@@ -64,7 +64,7 @@ function messageOf(detail: { message: string }): string {
 /**
  * Compiles an XSD (given as text) for repeated validation.
  *
- * @throws {XmlError} the parse errors of {@link parseXml} for the schema text, or
+ * @throws {MediaryError} the parse errors of {@link parseXml} for the schema text, or
  *   `MEDIARY_XML_SCHEMA_INVALID` when libxml2 cannot compile it or it refers to other schema files.
  * @example
  * ```ts
@@ -87,7 +87,7 @@ export async function compileXsd(source: string, options: CompileXsdOptions = {}
     schemaDocument?.dispose();
     const details =
       cause instanceof lib.XmlLibError ? cause.details.map(messageOf).join('; ') : String(cause);
-    throw new XmlError(xmlErrors.schemaInvalid, { message: `The XSD cannot be compiled: ${details}`, cause });
+    throw xmlErrors.SCHEMA_INVALID({ reason: `the XSD cannot be compiled: ${details}` }, { cause });
   }
   const schemaDoc = schemaDocument;
   let disposed = false;
@@ -100,7 +100,7 @@ export async function compileXsd(source: string, options: CompileXsdOptions = {}
   };
   return {
     validate(input) {
-      if (disposed) throw new XmlError(xmlErrors.schemaInvalid, { message: 'The XSD has been disposed' });
+      if (disposed) throw xmlErrors.SCHEMA_INVALID({ reason: 'the XSD has been disposed' });
       const text = typeof input === 'string' || input instanceof Uint8Array ? input : serializeXml(input);
       if (typeof input === 'string' || input instanceof Uint8Array) parseXml(input, options.limits);
       const document =
@@ -112,10 +112,7 @@ export async function compileXsd(source: string, options: CompileXsdOptions = {}
         return { valid: true };
       } catch (cause) {
         if (!(cause instanceof lib.XmlValidateError)) {
-          throw new XmlError(xmlErrors.invalid, {
-            message: `XSD validation failed: ${String(cause)}`,
-            cause,
-          });
+          throw xmlErrors.INVALID({ reason: `libxml2 failed: ${String(cause)}` }, { cause });
         }
         const errors = cause.details.map((d) => ({ line: d.line, column: d.col, message: messageOf(d) }));
         return { valid: false, errors };
@@ -134,8 +131,8 @@ function checkSelfContained(schema: XmlDocument): void {
     if (element.namespace === XSD_NAMESPACE && EXTERNAL_SCHEMA_ELEMENTS.has(element.localName)) {
       const location = element.attributes.find((a) => a.name === 'schemaLocation');
       if (location !== undefined) {
-        throw new XmlError(xmlErrors.schemaInvalid, {
-          message: `The XSD refers to another schema file (xs:${element.localName} schemaLocation="${location.value}"); only self-contained schemas are accepted`,
+        throw xmlErrors.SCHEMA_INVALID({
+          reason: `the XSD refers to another schema file (xs:${element.localName} schemaLocation="${location.value}"); only self-contained schemas are accepted`,
         });
       }
     }
@@ -146,7 +143,7 @@ function checkSelfContained(schema: XmlDocument): void {
 /**
  * Validates once and throws on failure — for a route step that must stop invalid messages.
  *
- * @throws {XmlError} `MEDIARY_XML_INVALID` with `details.errors` listing libxml2's findings.
+ * @throws {MediaryError} `MEDIARY_XML_INVALID` with `details.errors` listing libxml2's findings.
  * @example
  * ```ts
  * assertValid(schema, body); // throws MEDIARY_XML_INVALID (400) when invalid
@@ -156,11 +153,15 @@ export function assertValid(schema: CompiledXsd, input: string | Uint8Array | Xm
   const result = schema.validate(input);
   if (result.valid) return;
   const first = result.errors[0];
-  throw new XmlError(xmlErrors.invalid, {
-    message: `The XML is not valid against its schema${first === undefined ? '' : `: ${first.message} (line ${first.line})`}`,
-    details: {
-      errors: result.errors,
-      ...(first === undefined ? {} : { line: first.line, column: first.column }),
+  // The line goes first: long libxml2 messages are shortened at the end when they reach the client.
+  const reason = first === undefined ? 'libxml2 gave no reason' : `line ${first.line}: ${first.message}`;
+  throw xmlErrors.INVALID(
+    { reason },
+    {
+      details: {
+        errors: result.errors,
+        ...(first === undefined ? {} : { line: first.line, column: first.column }),
+      },
     },
-  });
+  );
 }

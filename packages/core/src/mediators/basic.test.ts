@@ -10,7 +10,7 @@ import {
   removeHeader,
   removeVar,
   respond,
-  retry,
+  retrySequence,
   setBody,
   setHeader,
   setStatus,
@@ -192,7 +192,7 @@ describe('flow outcomes', () => {
     const dropped = await h.send([drop(), mark]);
     expect(dropped.ok && dropped.outcome).toBe('drop');
     expect(after).toBe(false);
-    expect(retry().run({} as never)).toBe('retry');
+    expect(retrySequence().run({} as never)).toBe('retry');
   });
 });
 

@@ -167,10 +167,10 @@ export function drop<V extends Vars = Vars>(): Mediator<V> {
  * From an error handler: run the protected sequence again.
  *
  * @example
- * sequence([call('flaky')], { onError: [retry()], maxRetries: 2 })
+ * sequence([call('flaky')], { onError: [retrySequence()], maxRetries: 2 })
  */
-export function retry<V extends Vars = Vars>(): Mediator<V> {
-  return defineMediator<V>('retry', () => 'retry');
+export function retrySequence<V extends Vars = Vars>(): Mediator<V> {
+  return defineMediator<V>('retrySequence', () => 'retry');
 }
 
 /**

@@ -32,8 +32,12 @@ export function isXmlChar(codePoint: number): boolean {
   );
 }
 
+/** ASCII QNames, the usual case, checked without the Unicode classes. */
+const ASCII_QNAME = /^[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?$/;
+
 /** Whether `name` is a QName: one NCName, or two joined by one colon. */
 export function isQName(name: string): boolean {
+  if (ASCII_QNAME.test(name)) return true;
   const colon = name.indexOf(':');
   if (colon === -1) return NCNAME.test(name);
   return NCNAME.test(name.slice(0, colon)) && NCNAME.test(name.slice(colon + 1));

@@ -31,8 +31,12 @@ function encode(value: string, allowed: (char: string, atStart: boolean) => bool
   return out;
 }
 
+/** An ASCII NCName with no `_x` in it: the usual JSON key, which encodes to itself. */
+const PLAIN_ASCII_NAME = /^(?!.*_x)[A-Za-z_][\w.-]*$/;
+
 /** Encodes any string as an NCName (no colons), reversibly. */
 export function encodeName(key: string): string {
+  if (PLAIN_ASCII_NAME.test(key)) return key;
   if (key === '') return EMPTY_NAME;
   return encode(key, (char, atStart) => (atStart ? NCNAME_START_CHAR : NCNAME_CHAR).test(char));
 }

@@ -7,7 +7,8 @@
  * document costs at most one linear scan of input that is already size-limited.
  */
 
-import { XmlError, type XmlErrorDescriptor, xmlErrors } from '../errors.js';
+import type { ErrorFactory } from '@mediary/core';
+import { xmlErrors } from '../errors.js';
 import type { XmlAttribute, XmlDeclaration, XmlDocument, XmlElement, XmlNode } from '../xml-tree.js';
 import { XML_NAMESPACE, XMLNS_NAMESPACE } from '../xml-tree.js';
 import { describeChar, INVALID_CHAR, isQName, isXmlChar, NAME_STICKY, NCNAME } from './chars.js';
@@ -50,7 +51,19 @@ function isSpace(code: number): boolean {
 }
 
 /** The 1-based line and column of `index` in `text`, computed only when an error needs it. */
-export function positionOf(text: string, index: number): { line: number; column: number } {
+export /** Binds a prefix in `scope`, copying the parent's scope on the first binding of an element. */
+function declare(
+  scope: ReadonlyMap<string, string>,
+  parentScope: ReadonlyMap<string, string>,
+  prefix: string,
+  uri: string,
+): ReadonlyMap<string, string> {
+  const own = scope === parentScope ? new Map(parentScope) : (scope as Map<string, string>);
+  own.set(prefix, uri);
+  return own;
+}
+
+function positionOf(text: string, index: number): { line: number; column: number } {
   let line = 1;
   let lineStart = 0;
   for (let nl = text.indexOf('\n'); nl !== -1 && nl < index; nl = text.indexOf('\n', nl + 1)) {
@@ -99,21 +112,18 @@ class Parser {
     }
     const open = this.#stack.at(-1);
     if (open !== undefined) {
-      this.#fail(xmlErrors.malformed, `Element <${open.element.name}> is never closed`, open.start);
+      this.#fail(xmlErrors.MALFORMED, `Element <${open.element.name}> is never closed`, open.start);
     }
-    if (this.#root === undefined) this.#fail(xmlErrors.malformed, 'The document has no root element', 0);
+    if (this.#root === undefined) this.#fail(xmlErrors.MALFORMED, 'The document has no root element', 0);
     const root: XmlElement = this.#root;
     return declaration === undefined
       ? { type: 'document', children: this.#prolog, root }
       : { type: 'document', declaration, children: this.#prolog, root };
   }
 
-  #fail(error: XmlErrorDescriptor, message: string, index: number): never {
+  #fail(error: ErrorFactory, reason: string, index: number): never {
     const { line, column } = positionOf(this.#text, index);
-    throw new XmlError(error, {
-      message: `${message} (line ${line}, column ${column})`,
-      details: { line, column },
-    });
+    throw error({ reason: `${reason} (line ${line}, column ${column})`, line, column });
   }
 
   #declaration(): XmlDeclaration | undefined {
@@ -124,7 +134,7 @@ class Parser {
     DECLARATION.lastIndex = this.#index;
     const match = DECLARATION.exec(text);
     if (match === null)
-      this.#fail(xmlErrors.malformed, 'The XML declaration is not well-formed', this.#index);
+      this.#fail(xmlErrors.MALFORMED, 'The XML declaration is not well-formed', this.#index);
     this.#index = DECLARATION.lastIndex;
     const [, , version = '1.0', , encoding, , standalone] = match;
     return {
@@ -145,7 +155,7 @@ class Parser {
     const bad = INVALID_CHAR.exec(slice);
     if (bad !== null) {
       this.#fail(
-        xmlErrors.malformed,
+        xmlErrors.MALFORMED,
         `Character ${describeChar(bad[0])} is not allowed in XML 1.0`,
         from + bad.index,
       );
@@ -156,14 +166,14 @@ class Parser {
     const text = this.#text;
     if (this.#stack.length === 0) {
       if (!WHITESPACE_ONLY.test(text.slice(from, to))) {
-        this.#fail(xmlErrors.malformed, 'Text is not allowed outside the root element', from);
+        this.#fail(xmlErrors.MALFORMED, 'Text is not allowed outside the root element', from);
       }
       return;
     }
     this.#checkChars(from, to);
     const cdataEnd = text.indexOf(']]>', from);
     if (cdataEnd !== -1 && cdataEnd < to) {
-      this.#fail(xmlErrors.malformed, "']]>' is not allowed in text", cdataEnd);
+      this.#fail(xmlErrors.MALFORMED, "']]>' is not allowed in text", cdataEnd);
     }
     const value = this.#decode(from, to);
     this.#checkLength(value.length, from, 'A text node');
@@ -173,7 +183,7 @@ class Parser {
   #checkLength(length: number, at: number, what: string): void {
     if (length > this.#limits.maxTextLength) {
       this.#fail(
-        xmlErrors.textTooLong,
+        xmlErrors.TEXT_TOO_LONG,
         `${what} is longer than ${this.#limits.maxTextLength} characters`,
         at,
       );
@@ -191,7 +201,7 @@ class Parser {
       out += text.slice(index, amp);
       const semi = text.indexOf(';', amp);
       if (semi === -1 || semi >= to || semi - amp > MAX_REFERENCE_LENGTH) {
-        this.#fail(xmlErrors.malformed, "'&' must start a reference such as &amp;amp;", amp);
+        this.#fail(xmlErrors.MALFORMED, "'&' must start a reference such as &amp;amp;", amp);
       }
       out += this.#reference(text.slice(amp + 1, semi), amp);
       index = semi + 1;
@@ -207,14 +217,14 @@ class Parser {
       const valid = hex ? /^[0-9A-Fa-f]+$/.test(digits) : /^[0-9]+$/.test(digits);
       const codePoint = valid ? Number.parseInt(digits, hex ? 16 : 10) : Number.NaN;
       if (!isXmlChar(codePoint)) {
-        this.#fail(xmlErrors.malformed, `Character reference &${ref}; is not an XML 1.0 character`, at);
+        this.#fail(xmlErrors.MALFORMED, `Character reference &${ref}; is not an XML 1.0 character`, at);
       }
       return String.fromCodePoint(codePoint);
     }
     const value = PREDEFINED[ref];
     if (value === undefined) {
       // Only the predefined entities exist without a DOCTYPE, and DOCTYPEs are refused.
-      this.#fail(xmlErrors.malformed, `Entity &${ref}; is not declared`, at);
+      this.#fail(xmlErrors.MALFORMED, `Entity &${ref}; is not declared`, at);
     }
     return value;
   }
@@ -224,10 +234,10 @@ class Parser {
     const start = this.#index;
     if (text.startsWith('<!--', start)) {
       const end = text.indexOf('-->', start + 4);
-      if (end === -1) this.#fail(xmlErrors.malformed, 'Comment is never closed', start);
+      if (end === -1) this.#fail(xmlErrors.MALFORMED, 'Comment is never closed', start);
       const doubleDash = text.indexOf('--', start + 4);
       if (doubleDash < end || (end > start + 4 && text.charCodeAt(end - 1) === 0x2d)) {
-        this.#fail(xmlErrors.malformed, "'--' is not allowed inside a comment", doubleDash);
+        this.#fail(xmlErrors.MALFORMED, "'--' is not allowed inside a comment", doubleDash);
       }
       this.#checkChars(start + 4, end);
       this.#checkLength(end - start - 4, start, 'A comment');
@@ -236,9 +246,9 @@ class Parser {
       return;
     }
     if (text.startsWith('<![CDATA[', start)) {
-      if (this.#stack.length === 0) this.#fail(xmlErrors.malformed, 'CDATA outside the root element', start);
+      if (this.#stack.length === 0) this.#fail(xmlErrors.MALFORMED, 'CDATA outside the root element', start);
       const end = text.indexOf(']]>', start + 9);
-      if (end === -1) this.#fail(xmlErrors.malformed, 'CDATA section is never closed', start);
+      if (end === -1) this.#fail(xmlErrors.MALFORMED, 'CDATA section is never closed', start);
       this.#checkChars(start + 9, end);
       this.#checkLength(end - start - 9, start, 'A CDATA section');
       this.#append({ type: 'cdata', value: text.slice(start + 9, end) });
@@ -249,9 +259,9 @@ class Parser {
     if (DOCTYPE.test(text)) {
       // Refused before reading a single declaration: no external entity (XXE) is ever resolved and no
       // internal entity (billion laughs, quadratic blow-up) is ever expanded.
-      this.#fail(xmlErrors.doctypeForbidden, 'DOCTYPE declarations are not accepted', start);
+      this.#fail(xmlErrors.DOCTYPE_FORBIDDEN, 'a DOCTYPE was found', start);
     }
-    this.#fail(xmlErrors.malformed, "'<!' must start a comment or a CDATA section", start);
+    this.#fail(xmlErrors.MALFORMED, "'<!' must start a comment or a CDATA section", start);
   }
 
   #processingInstruction(): void {
@@ -259,13 +269,13 @@ class Parser {
     const start = this.#index;
     const target = this.#name(start + 2, 'processing instruction target');
     if (target.toLowerCase() === 'xml') {
-      this.#fail(xmlErrors.malformed, 'The XML declaration is only allowed at the very start', start);
+      this.#fail(xmlErrors.MALFORMED, 'The XML declaration is only allowed at the very start', start);
     }
-    if (!NCNAME.test(target)) this.#fail(xmlErrors.malformed, `Invalid PI target "${target}"`, start);
+    if (!NCNAME.test(target)) this.#fail(xmlErrors.MALFORMED, `Invalid PI target "${target}"`, start);
     const end = text.indexOf('?>', this.#index);
-    if (end === -1) this.#fail(xmlErrors.malformed, 'Processing instruction is never closed', start);
+    if (end === -1) this.#fail(xmlErrors.MALFORMED, 'Processing instruction is never closed', start);
     if (end > this.#index && !isSpace(text.charCodeAt(this.#index))) {
-      this.#fail(xmlErrors.malformed, 'Expected whitespace after the PI target', this.#index);
+      this.#fail(xmlErrors.MALFORMED, 'Expected whitespace after the PI target', this.#index);
     }
     let dataStart = this.#index;
     while (dataStart < end && isSpace(text.charCodeAt(dataStart))) dataStart++;
@@ -279,7 +289,7 @@ class Parser {
   #name(from: number, what: string): string {
     NAME_STICKY.lastIndex = from;
     const match = NAME_STICKY.exec(this.#text);
-    if (match === null) this.#fail(xmlErrors.malformed, `Expected a ${what}`, from);
+    if (match === null) this.#fail(xmlErrors.MALFORMED, `Expected a ${what}`, from);
     this.#index = NAME_STICKY.lastIndex;
     return match[0];
   }
@@ -295,10 +305,10 @@ class Parser {
     const text = this.#text;
     const start = this.#index;
     if (this.#stack.length === 0 && this.#root !== undefined) {
-      this.#fail(xmlErrors.malformed, 'Only one root element is allowed', start);
+      this.#fail(xmlErrors.MALFORMED, 'Only one root element is allowed', start);
     }
     if (this.#stack.length >= this.#limits.maxDepth) {
-      this.#fail(xmlErrors.tooDeep, `Elements nest deeper than ${this.#limits.maxDepth} levels`, start);
+      this.#fail(xmlErrors.TOO_DEEP, `Elements nest deeper than ${this.#limits.maxDepth} levels`, start);
     }
     const name = this.#name(start + 1, 'element name');
     const raw: { name: string; value: string; at: number }[] = [];
@@ -315,13 +325,13 @@ class Parser {
         selfClosing = true;
         break;
       }
-      if (Number.isNaN(code)) this.#fail(xmlErrors.malformed, `Start tag <${name}> is never closed`, start);
+      if (Number.isNaN(code)) this.#fail(xmlErrors.MALFORMED, `Start tag <${name}> is never closed`, start);
       if (!spaced)
-        this.#fail(xmlErrors.malformed, `Expected whitespace, '>' or '/>' in <${name}>`, this.#index);
+        this.#fail(xmlErrors.MALFORMED, `Expected whitespace, '>' or '/>' in <${name}>`, this.#index);
       raw.push(this.#attribute(name));
       if (raw.length > this.#limits.maxAttributes) {
         this.#fail(
-          xmlErrors.tooManyAttributes,
+          xmlErrors.TOO_MANY_ATTRIBUTES,
           `Element <${name}> has more than ${this.#limits.maxAttributes} attributes`,
           start,
         );
@@ -340,19 +350,19 @@ class Parser {
     const name = this.#name(at, `attribute name in <${elementName}>`);
     this.#skipSpace();
     if (text.charCodeAt(this.#index) !== 0x3d /* = */) {
-      this.#fail(xmlErrors.malformed, `Attribute "${name}" needs a value`, this.#index);
+      this.#fail(xmlErrors.MALFORMED, `Attribute "${name}" needs a value`, this.#index);
     }
     this.#index++;
     this.#skipSpace();
     const quote = text[this.#index];
     if (quote !== '"' && quote !== "'") {
-      this.#fail(xmlErrors.malformed, `The value of "${name}" must be quoted`, this.#index);
+      this.#fail(xmlErrors.MALFORMED, `The value of "${name}" must be quoted`, this.#index);
     }
     const from = this.#index + 1;
     const to = text.indexOf(quote, from);
-    if (to === -1) this.#fail(xmlErrors.malformed, `The value of "${name}" is never closed`, this.#index);
+    if (to === -1) this.#fail(xmlErrors.MALFORMED, `The value of "${name}" is never closed`, this.#index);
     const lt = text.indexOf('<', from);
-    if (lt !== -1 && lt < to) this.#fail(xmlErrors.malformed, `'<' is not allowed in attribute values`, lt);
+    if (lt !== -1 && lt < to) this.#fail(xmlErrors.MALFORMED, `'<' is not allowed in attribute values`, lt);
     this.#checkChars(from, to);
     // Attribute-value normalisation (XML 1.0 §3.3.3): literal whitespace becomes a space, while
     // whitespace written as a character reference survives — hence normalise before decoding.
@@ -369,28 +379,32 @@ class Parser {
     parentScope: ReadonlyMap<string, string>,
     start: number,
   ): { element: MutableElement; scope: ReadonlyMap<string, string> } {
+    // Most elements have no attributes: no scope copy, no duplicate check.
+    if (raw.length === 0) {
+      const qname = this.#qname(name, parentScope, true, start);
+      return {
+        element: { type: 'element', name, ...qname, attributes: [], children: [] },
+        scope: parentScope,
+      };
+    }
     let scope = parentScope;
-    const declare = (prefix: string, uri: string): void => {
-      if (scope === parentScope) scope = new Map(parentScope);
-      (scope as Map<string, string>).set(prefix, uri);
-    };
     for (const attr of raw) {
       if (attr.name === 'xmlns') {
         if (attr.value === XML_NAMESPACE || attr.value === XMLNS_NAMESPACE) {
-          this.#fail(xmlErrors.malformed, `Namespace ${attr.value} cannot be the default namespace`, attr.at);
+          this.#fail(xmlErrors.MALFORMED, `Namespace ${attr.value} cannot be the default namespace`, attr.at);
         }
-        declare('', attr.value);
+        scope = declare(scope, parentScope, '', attr.value);
       } else if (attr.name.startsWith('xmlns:')) {
         const prefix = attr.name.slice(6);
         const reserved = prefix === 'xmlns' || (prefix === 'xml') !== (attr.value === XML_NAMESPACE);
         if (attr.value === '' || reserved || attr.value === XMLNS_NAMESPACE || !NCNAME.test(prefix)) {
           this.#fail(
-            xmlErrors.malformed,
+            xmlErrors.MALFORMED,
             `Invalid namespace declaration ${attr.name}="${attr.value}"`,
             attr.at,
           );
         }
-        declare(prefix, attr.value);
+        scope = declare(scope, parentScope, prefix, attr.value);
       }
     }
     const qname = this.#qname(name, scope, true, start);
@@ -402,7 +416,7 @@ class Parser {
           ? { ...this.#split(attr.name, attr.at), namespace: XMLNS_NAMESPACE }
           : this.#qname(attr.name, scope, false, attr.at);
       const key = `${resolved.namespace}\u0000${resolved.localName}`;
-      if (seen.has(key)) this.#fail(xmlErrors.malformed, `Attribute "${attr.name}" is repeated`, attr.at);
+      if (seen.has(key)) this.#fail(xmlErrors.MALFORMED, `Attribute "${attr.name}" is repeated`, attr.at);
       seen.add(key);
       attributes.push({ type: 'attribute', name: attr.name, ...resolved, value: attr.value });
     }
@@ -410,7 +424,7 @@ class Parser {
   }
 
   #split(name: string, at: number): { prefix: string; localName: string } {
-    if (!isQName(name)) this.#fail(xmlErrors.malformed, `"${name}" is not a valid namespaced name`, at);
+    if (!isQName(name)) this.#fail(xmlErrors.MALFORMED, `"${name}" is not a valid namespaced name`, at);
     const colon = name.indexOf(':');
     return colon === -1
       ? { prefix: '', localName: name }
@@ -426,7 +440,7 @@ class Parser {
     const { prefix, localName } = this.#split(name, at);
     if (prefix === '') return { prefix, localName, namespace: isElement ? (scope.get('') ?? '') : '' };
     const namespace = scope.get(prefix);
-    if (namespace === undefined) this.#fail(xmlErrors.malformed, `Prefix "${prefix}" is not declared`, at);
+    if (namespace === undefined) this.#fail(xmlErrors.MALFORMED, `Prefix "${prefix}" is not declared`, at);
     return { prefix, localName, namespace };
   }
 
@@ -436,14 +450,14 @@ class Parser {
     const name = this.#name(start + 2, 'element name in the end tag');
     this.#skipSpace();
     if (text.charCodeAt(this.#index) !== 0x3e)
-      this.#fail(xmlErrors.malformed, `Expected '>' in </${name}>`, this.#index);
+      this.#fail(xmlErrors.MALFORMED, `Expected '>' in </${name}>`, this.#index);
     this.#index++;
     const open = this.#stack.pop();
-    if (open === undefined) this.#fail(xmlErrors.malformed, `End tag </${name}> has no start tag`, start);
+    if (open === undefined) this.#fail(xmlErrors.MALFORMED, `End tag </${name}> has no start tag`, start);
     if (open.element.name !== name) {
       const { line, column } = positionOf(text, open.start);
       this.#fail(
-        xmlErrors.malformed,
+        xmlErrors.MALFORMED,
         `Expected </${open.element.name}> (opened at line ${line}, column ${column}), found </${name}>`,
         start,
       );

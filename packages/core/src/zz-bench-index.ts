@@ -1,3 +1,0 @@
-export * from './eip/index.js';
-export * from './index.js';
-export * from './store/index.js';
