@@ -10,7 +10,7 @@
  * @module
  */
 import { BINARY_TYPE, bodyKind, JSON_TYPE, TEXT_TYPE } from './content-type.js';
-import { coreErrors } from './errors.js';
+import { coreErrors, isMediaryError } from './errors.js';
 import { type HeaderInit, Headers } from './headers.js';
 import { jsonDepthWithin } from './internal/json-depth.js';
 
@@ -361,7 +361,9 @@ async function collect(source: BodySource, limit: number): Promise<Uint8Array> {
       chunks.push(chunk);
     }
   } catch (error) {
-    if (coreErrors.BODY_TOO_LARGE.is(error)) throw error;
+    // A source that fails with a Mediary error (a backend reply cut short, a deadline) keeps its own code and
+    // status; only foreign stream errors become a read error.
+    if (isMediaryError(error)) throw error;
     throw coreErrors.BODY_READ({ reason: (error as Error).message ?? String(error) }, { cause: error });
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);

@@ -7,25 +7,27 @@
 import { defineErrors } from '@mediary/core';
 
 /**
- * Errors raised by HTTP endpoints. `STATUS` is the one exception to a fixed status: it takes the backend's
+ * Errors raised by HTTP endpoints. Messages reach clients, so they never name the backend's address or the
+ * socket error; those stay in `details` (`origin`, `reason`) and in the cause, for logs.
+ * `STATUS` is the one exception to a fixed status: it takes the backend's
  * status (and is retryable only for 5xx and 429).
  */
 export const httpClientErrors = defineErrors({
   UNREACHABLE: {
     code: 'MEDIARY_HTTP_UNREACHABLE',
-    message: 'Endpoint {endpoint} could not reach {origin}: {reason}',
+    message: 'Endpoint {endpoint} could not reach its backend',
     status: 502,
     retryable: true,
   },
   TIMEOUT: {
     code: 'MEDIARY_HTTP_TIMEOUT',
-    message: 'Endpoint {endpoint} got no complete reply from {origin} within {timeoutMs} ms',
+    message: 'Endpoint {endpoint} got no complete reply within {timeoutMs} ms',
     status: 504,
     retryable: true,
   },
   BAD_REPLY: {
     code: 'MEDIARY_HTTP_BAD_REPLY',
-    message: 'Endpoint {endpoint} got a broken reply from {origin}: {reason}',
+    message: 'Endpoint {endpoint} got a broken reply from its backend',
     status: 502,
   },
   REPLY_TOO_LARGE: {
@@ -41,7 +43,7 @@ export const httpClientErrors = defineErrors({
   },
   TLS: {
     code: 'MEDIARY_HTTP_TLS',
-    message: 'Endpoint {endpoint} could not open a trusted TLS connection to {origin}: {reason}',
+    message: 'Endpoint {endpoint} could not open a trusted TLS connection to its backend',
     status: 502,
   },
   REQUEST_INVALID: {
@@ -53,6 +55,11 @@ export const httpClientErrors = defineErrors({
     code: 'MEDIARY_HTTP_URL_INVALID',
     message: 'The URL template {url} is invalid: {reason}',
     status: 500,
+  },
+  PATH_VALUE_UNSAFE: {
+    code: 'MEDIARY_HTTP_PATH_VALUE_UNSAFE',
+    message: 'A path value may not make the segment {segment}',
+    status: 400,
   },
   URI_VARIABLE: {
     code: 'MEDIARY_HTTP_URI_VARIABLE',

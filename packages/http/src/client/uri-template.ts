@@ -6,8 +6,8 @@
  * outside the path the template names. Simple expansion percent-encodes everything but unreserved characters
  * (so `/`, `?`, `&`, `#` and `%` can never add segments or parameters); reserved expansion keeps `/` (that is
  * what it is for) but never `?` in the path or `#` anywhere. In both, a path segment that a value turns into
- * `.` or `..` has its dots written `%2E`, so dot-segment removal (RFC 3986 §5.2.4) cannot climb out of the
- * base path. The path is sent as written: the endpoint never parses it back through a URL normaliser.
+ * `.` or `..` is refused (`MEDIARY_HTTP_PATH_VALUE_UNSAFE`, 400), so dot-segment removal (RFC 3986 §5.2.4)
+ * cannot climb out of the base path. The path is sent as written: the endpoint never parses it back through a URL normaliser.
  *
  * @module
  */
@@ -27,7 +27,7 @@ type Part =
   | { readonly name: string; readonly reserved: boolean; readonly inQuery: boolean };
 
 const VARIABLE_NAME = /^[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*$/;
-/** Placeholder for a `.` that came from a value: resolved to `.` or `%2E` once path segments are known. */
+/** Placeholder for a `.` that came from a value: checked once path segments are known. */
 const VALUE_DOT = '\u0000';
 
 const UNRESERVED = charSet('A-Za-z0-9-._~');
@@ -104,10 +104,7 @@ function expand(parts: readonly Part[], lookup: (name: string) => unknown): stri
   return neutraliseDotSegments(path) + query;
 }
 
-/**
- * Resolves value dots: a segment that is exactly `.` or `..` and owes a dot to a value is written with
- * `%2E`; every other value dot is an ordinary `.`.
- */
+/** Resolves value dots: a segment that is exactly `.` or `..` because of a value is refused. */
 function neutraliseDotSegments(path: string): string {
   if (!path.includes(VALUE_DOT)) return path;
   return path
@@ -115,7 +112,10 @@ function neutraliseDotSegments(path: string): string {
     .map((segment) => {
       if (!segment.includes(VALUE_DOT)) return segment;
       const plain = segment.replaceAll(VALUE_DOT, '.');
-      return plain === '.' || plain === '..' ? segment.replaceAll(VALUE_DOT, '%2E') : plain;
+      // Even written as %2E, a backend or proxy that decodes before normalising (nginx does) would climb
+      // out of the base path: a value that makes a whole segment `.` or `..` is refused.
+      if (plain === '.' || plain === '..') throw httpClientErrors.PATH_VALUE_UNSAFE({ segment: plain });
+      return plain;
     })
     .join('/');
 }

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { pipeline } from 'node:stream/promises';
 import {
   type BodySource,
   coreErrors,
@@ -21,6 +20,8 @@ import { httpErrors } from '../../errors.js';
 export interface ReplyTarget extends NodeJS.WritableStream {
   readonly headersSent: boolean;
   readonly writableFinished: boolean;
+  /** node's `ServerResponse`: fail when the bytes written differ from the declared `Content-Length`. */
+  strictContentLength?: boolean;
   writeHead(status: number, headers: Record<string, string>): unknown;
   destroy(error?: Error): unknown;
 }
@@ -38,6 +39,7 @@ const HOP_BY_HOP = new Set([
 ]);
 
 const JSON_TYPE = 'application/json';
+const DECIMAL = /^\d{1,15}$/;
 
 /** Facts about the request a reply needs. */
 export interface ReplyContext {
@@ -87,20 +89,101 @@ export async function sendMessage(res: ReplyTarget, message: Message, reply: Rep
       throw coreErrors.INTERNAL({}, { cause: new RangeError(`reply status ${status} is not 200–599`) });
     }
     source = message.stream();
-    // Length unknown: node sends it chunked.
+    // An untouched stream keeps the length its sender declared (setting a body drops the header), so the
+    // reply is not re-framed as chunked; node then refuses to send more or fewer bytes than declared, so a
+    // wrong length fails the reply instead of corrupting the connection. Without a length: chunked.
+    const length = message.headers.get('content-length');
+    if (length !== undefined && DECIMAL.test(length) && status !== 204 && status !== 304) {
+      headers['content-length'] = length;
+      if ('strictContentLength' in res) res.strictContentLength = true;
+    }
     res.writeHead(status, headers);
   } catch (error) {
     sendError(res, toMediaryError(error), reply);
     return;
   }
   try {
-    await pipeline(source, res);
+    await pump(source, res);
   } catch (error) {
     // Headers are out: the only honest signal left is to cut the connection.
     const cut = httpErrors.REPLY_INTERRUPTED({ reason: describe(error) }, { cause: error });
     reply.log.warn(cut.message, { code: cut.code, correlationId: reply.headers['x-correlation-id'] });
     res.destroy();
   }
+}
+
+/**
+ * Writes a body source into the reply with backpressure and resolves once the reply has finished. Lighter
+ * than `stream.pipeline` (no abort controller, no per-call stream wrappers), which matters on every proxied
+ * reply. Rejects when the source fails or the reply closes early (the client went away); in that case the
+ * source is returned, which releases a backend connection still streaming into it.
+ */
+async function pump(source: BodySource, res: ReplyTarget): Promise<void> {
+  const iterator = source[Symbol.asyncIterator]();
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  let sourceDone = false;
+  const stopSource = () => {
+    if (sourceDone) return;
+    sourceDone = true;
+    // A read still pending on a stalled backend fails at once (undici's body is destroyed).
+    iterator.return?.().catch(() => undefined);
+  };
+  const fail = (error: unknown) => {
+    failure ??= error;
+    stopSource();
+    wake?.();
+  };
+  const onClose = () => {
+    if (!res.writableFinished) fail(prematureClose());
+    wake?.();
+  };
+  const onDrain = () => wake?.();
+  const onFinish = () => wake?.();
+  res.on('close', onClose);
+  res.on('error', fail);
+  res.on('drain', onDrain);
+  res.on('finish', onFinish);
+  const settled = () => new Promise<void>((resolve) => (wake = resolve));
+  try {
+    for (;;) {
+      let step: IteratorResult<Uint8Array>;
+      try {
+        step = await iterator.next();
+      } catch (error) {
+        sourceDone = true;
+        throw error;
+      }
+      if (failure !== undefined) throw failure;
+      if (step.done) {
+        sourceDone = true;
+        break;
+      }
+      if (!res.write(step.value)) {
+        await settled();
+        if (failure !== undefined) throw failure;
+      }
+    }
+    res.end();
+    while (!res.writableFinished) {
+      if (failure !== undefined) throw failure;
+      await settled();
+    }
+  } catch (error) {
+    stopSource();
+    throw error;
+  } finally {
+    res.off('close', onClose);
+    res.off('error', fail);
+    res.off('drain', onDrain);
+    res.off('finish', onFinish);
+  }
+}
+
+function prematureClose(): Error {
+  return Object.assign(new Error('the connection closed before the reply was sent'), {
+    code: 'ERR_STREAM_PREMATURE_CLOSE',
+  });
 }
 
 /**
