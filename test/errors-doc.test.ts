@@ -3,12 +3,12 @@
  * code never disagree). The test fails on any missing, extra or different row and prints the tables it
  * expected. To regenerate the document after changing a catalog:
  *
- *     MEDIARY_UPDATE_ERRORS_DOC=1 pnpm exec vitest run --project core src/errors-doc.test.ts
+ *     MEDIARY_UPDATE_ERRORS_DOC=1 pnpm exec vitest run --project test errors-doc
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { ErrorFactory, ErrorSpec } from '@mediary/core';
 import { describe, expect, it } from 'vitest';
-import type { ErrorFactory, ErrorSpec } from './errors.js';
 
 type Catalog = Readonly<Record<string, ErrorFactory>>;
 
@@ -17,11 +17,33 @@ type Catalog = Readonly<Record<string, ErrorFactory>>;
  * (another package's `errors.ts`, or a sub-catalog of core), add one line and regenerate.
  */
 const CATALOGS: ReadonlyArray<{ readonly section: string; readonly load: () => Promise<Catalog> }> = [
-  { section: '@mediary/core', load: async () => (await import('./errors.js')).coreErrors },
+  { section: '@mediary/core', load: async () => (await import('@mediary/core')).coreErrors },
+  {
+    section: '@mediary/core — resilience',
+    load: async () => (await import('@mediary/core')).resilienceErrors,
+  },
+  {
+    section: '@mediary/core — integration patterns',
+    load: async () => (await import('@mediary/core')).eipErrors,
+  },
+  {
+    section: '@mediary/core — message stores and processors',
+    load: async () => (await import('@mediary/core')).storeErrors,
+  },
+  {
+    section: '@mediary/core — scheduled tasks',
+    load: async () => (await import('@mediary/core')).schedulerErrors,
+  },
+  { section: '@mediary/http — inbound', load: async () => (await import('@mediary/http')).httpErrors },
+  {
+    section: '@mediary/http — endpoints',
+    load: async () => (await import('@mediary/http')).httpClientErrors,
+  },
+  { section: '@mediary/xml', load: async () => (await import('@mediary/xml')).xmlErrors },
 ];
 
-const DOC_PATH = fileURLToPath(new URL('../../../docs/errors.md', import.meta.url));
-const REGENERATE = 'MEDIARY_UPDATE_ERRORS_DOC=1 pnpm exec vitest run --project core src/errors-doc.test.ts';
+const DOC_PATH = fileURLToPath(new URL('../docs/errors.md', import.meta.url));
+const REGENERATE = 'MEDIARY_UPDATE_ERRORS_DOC=1 pnpm exec vitest run --project test errors-doc';
 
 const HEADER = `# Error codes
 
@@ -30,7 +52,7 @@ the error ends a request, a \`retryable\` flag (trying again later may succeed) 
 placeholders in a message are filled from the parameters at the throw site. Codes are never reused once
 retired. Each package declares its codes once, in its \`errors.ts\`.
 
-This document is checked against the catalogs by \`packages/core/src/errors-doc.test.ts\`. After changing a
+This document is checked against the catalogs by \`test/errors-doc.test.ts\`. After changing a
 catalog, regenerate it with:
 
 \`\`\`sh
