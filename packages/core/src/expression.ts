@@ -100,7 +100,7 @@ interface Frame {
  * A JSONata expression, compiled on first use with the engine's limits.
  *
  * @example
- * filter(jsonata('payload.hospital = "grand oak community hospital"'), { then: [...] });
+ * filter(jsonata('payload.hospital = "grand oak community hospital"'), { match: [...] });
  * setVar('total', jsonata('$sum(payload.items.price)'));
  */
 export function jsonata<T = unknown>(source: string): JsonataExpr<T> {

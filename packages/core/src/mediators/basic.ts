@@ -157,7 +157,7 @@ export function respond<V extends Vars = Vars>(): Mediator<V> {
  * Stops the flow without a reply (HTTP answers `202` with no body; a broker message is acknowledged).
  *
  * @example
- * filter(isTestOrder, { then: [drop()] })
+ * filter(isTestOrder, { match: [drop()] })
  */
 export function drop<V extends Vars = Vars>(): Mediator<V> {
   return defineMediator<V>('drop', () => 'drop');

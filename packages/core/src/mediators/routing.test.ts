@@ -9,9 +9,8 @@ describe('filter', () => {
     await using h = await createHarness();
     const steps = [
       filter(jsonata('payload.amount > 100'), {
-        // biome-ignore lint/suspicious/noThenProperty: `then` is filter's documented branch name (an array, never a thenable).
-        then: [setVar('lane', 'review')],
-        else: [setVar('lane', 'auto')],
+        match: [setVar('lane', 'review')],
+        otherwise: [setVar('lane', 'auto')],
       }),
       setVar('after', true),
     ];
@@ -23,8 +22,7 @@ describe('filter', () => {
 
   it('continues when only then is given and the predicate does not hold', async () => {
     await using h = await createHarness();
-    // biome-ignore lint/suspicious/noThenProperty: `then` is filter's documented branch name.
-    const onlyThen = filter(() => false, { then: [setVar('x', 1)] });
+    const onlyThen = filter(() => false, { match: [setVar('x', 1)] });
     const result = await h.send([onlyThen, setVar('after', true)]);
     expect(result.context.vars).toEqual({ after: true });
   });
@@ -42,8 +40,7 @@ describe('filter', () => {
 
   it('stops the whole flow when a branch responds', async () => {
     await using h = await createHarness();
-    // biome-ignore lint/suspicious/noThenProperty: `then` is filter's documented branch name.
-    const responding = filter(() => true, { then: [respond()] });
+    const responding = filter(() => true, { match: [respond()] });
     const result = await h.send([responding, setVar('after', true)]);
     expect(result.ok && result.outcome).toBe('respond');
     expect(result.context.vars.after).toBeUndefined();

@@ -1,5 +1,6 @@
 /**
- * Content-based routing: `filter` (then/else) and `choice` (cases by value, regular expression or
+ * Content-based routing: `filter` (match/otherwise — WSO2's then/else, named so no options object is ever a
+ * thenable) and `choice` (cases by value, regular expression or
  * predicate, with a default).
  *
  * @module
@@ -10,24 +11,26 @@ import { defineMediator, type Mediator, type Step, type StepResult } from '../me
 import { sequence } from '../sequence.js';
 
 export interface FilterOptions<V extends Vars = Vars> {
-  readonly then?: readonly Step<V>[];
-  readonly else?: readonly Step<V>[];
+  /** Runs when the predicate holds (WSO2's `then`). */
+  readonly match?: readonly Step<V>[];
+  /** Runs when it does not (WSO2's `else`). */
+  readonly otherwise?: readonly Step<V>[];
 }
 
 /**
- * Runs `then` when the predicate holds and `else` otherwise. Without branches it is Camel's filter: a
+ * Runs `match` when the predicate holds and `otherwise` when it does not. Without branches it is Camel's filter: a
  * message that does not match stops the flow (`drop`), which is not an error.
  *
  * @example
- * filter((ctx) => ctx.vars.priority === 'high', { then: [call('fast-lane')] })
+ * filter((ctx) => ctx.vars.priority === 'high', { match: [call('fast-lane')] })
  * filter(jsonata('payload.amount > 0'))
  */
 export function filter<V extends Vars = Vars>(
   predicate: Expr<unknown, V>,
   options: FilterOptions<V> = {},
 ): Mediator<V> {
-  const thenSeq = options.then ? sequence(options.then, { name: 'filter:then' }) : undefined;
-  const elseSeq = options.else ? sequence(options.else, { name: 'filter:else' }) : undefined;
+  const thenSeq = options.match ? sequence(options.match, { name: 'filter:match' }) : undefined;
+  const elseSeq = options.otherwise ? sequence(options.otherwise, { name: 'filter:otherwise' }) : undefined;
   const bare = !thenSeq && !elseSeq;
   const decide = (holds: unknown, ctx: MessageContext<V>): StepResult | Promise<StepResult> => {
     if (bare) return holds ? undefined : 'drop';

@@ -96,7 +96,7 @@ function simplify(value: unknown): unknown {
  * @example
  * ```ts
  * const ns = { namespaces: { h: 'urn:mediary:healthcare' } };
- * filter(xpath.boolean('/h:order/h:total > 100', ns), { then: [call('approvals')] })
+ * filter(xpath.boolean('/h:order/h:total > 100', ns), { match: [call('approvals')] })
  * choice({ on: xpath('/h:order/h:type', ns), cases: [{ equals: 'express', steps: [call('fast')] }] })
  * setVar('orderId', xpath.string('/h:order/@id', ns))
  * enrich({ from: xpath.number('sum(//h:line/@price)', ns), to: { var: 'total' } })
