@@ -9,6 +9,8 @@ describe('loadConfig', () => {
       httpHost: '127.0.0.1',
       hospitalUrl: undefined,
       storeUrl: undefined,
+      storeQueue: 'mediary.healthcare.reservations',
+      storeTable: 'mediary_healthcare_reservations',
       forwardMaxAttempts: 5,
       forwardIntervalMs: 1000,
       backendTimeoutMs: 10_000,
@@ -22,6 +24,8 @@ describe('loadConfig', () => {
         HTTP_HOST: '0.0.0.0',
         HOSPITAL_URL: 'http://hospital.local:9090/',
         STORE_URL: 'amqp://guest:guest@localhost:5672',
+        STORE_QUEUE: 'test.reservations-1',
+        STORE_TABLE: 'test_reservations_1',
         FORWARD_MAX_ATTEMPTS: '3',
         FORWARD_INTERVAL_MS: '250',
         BACKEND_TIMEOUT_MS: '1500',
@@ -31,6 +35,8 @@ describe('loadConfig', () => {
       httpHost: '0.0.0.0',
       hospitalUrl: 'http://hospital.local:9090',
       storeUrl: 'amqp://guest:guest@localhost:5672',
+      storeQueue: 'test.reservations-1',
+      storeTable: 'test_reservations_1',
       forwardMaxAttempts: 3,
       forwardIntervalMs: 250,
       backendTimeoutMs: 1500,
@@ -48,6 +54,15 @@ describe('loadConfig', () => {
     expect(loadConfig({ STORE_URL: 'postgres://u:p@db/healthcare' }).storeUrl).toBe(
       'postgres://u:p@db/healthcare',
     );
+  });
+
+  it('refuses queue and table names the stores could not use', () => {
+    expect(() => loadConfig({ STORE_QUEUE: 'has space' })).toThrow(/STORE_QUEUE/);
+    expect(() => loadConfig({ STORE_TABLE: 'Reservations' })).toThrow(/STORE_TABLE/);
+    expect(() => loadConfig({ STORE_TABLE: 'drop table x;' })).toThrow(/STORE_TABLE/);
+    // 52 characters plus `_dead_letter` would pass PostgreSQL's 63-byte limit on identifiers.
+    expect(() => loadConfig({ STORE_TABLE: 'x'.repeat(52) })).toThrow(/STORE_TABLE/);
+    expect(loadConfig({ STORE_TABLE: 'x'.repeat(51) }).storeTable).toHaveLength(51);
   });
 
   it('names every invalid variable in one error', () => {

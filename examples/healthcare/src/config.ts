@@ -19,6 +19,16 @@ export interface HealthcareConfig {
   readonly hospitalUrl: string | undefined;
   /** `STORE_URL` (T5): `undefined` is the in-memory store; `amqp://…` or `postgres://…` otherwise. */
   readonly storeUrl: string | undefined;
+  /**
+   * `STORE_QUEUE` (T5, RabbitMQ), default `mediary.healthcare.reservations`: the durable queue accepted
+   * reservations wait in; undeliverable ones go to `<STORE_QUEUE>.dead-letter`.
+   */
+  readonly storeQueue: string;
+  /**
+   * `STORE_TABLE` (T5, PostgreSQL), default `mediary_healthcare_reservations`: the table accepted reservations
+   * wait in; undeliverable ones go to `<STORE_TABLE>_dead_letter`. Both are created when missing.
+   */
+  readonly storeTable: string;
   /** `FORWARD_MAX_ATTEMPTS` (T5), default 5. */
   readonly forwardMaxAttempts: number;
   /** `FORWARD_INTERVAL_MS` (T5), default 1000. */
@@ -57,11 +67,42 @@ function url(protocols: readonly string[]) {
   });
 }
 
+/** Defaults of `STORE_QUEUE` and `STORE_TABLE`. */
+export const DEFAULT_STORE_NAMES = Object.freeze({
+  queue: 'mediary.healthcare.reservations',
+  table: 'mediary_healthcare_reservations',
+});
+
+// RabbitMQ queue names are at most 255 bytes; `.dead-letter` is appended for the dead letter queue.
+const QUEUE_NAME = /^[A-Za-z0-9_.:-]{1,200}$/;
+// PostgreSQL identifiers are at most 63 bytes; `_dead_letter` (12) is appended for the dead letter table.
+// Plain lower-case names only, so the table is the same in psql without quotes.
+const TABLE_NAME = /^[a-z_][a-z0-9_]{0,50}$/;
+
+function name(pattern: RegExp, fallback: string, rule: string) {
+  return z.preprocess(unsetIfBlank, z.string().optional()).transform((text, ctx) => {
+    if (text === undefined) return fallback;
+    if (pattern.test(text)) return text;
+    ctx.addIssue({ code: 'custom', message: `must be ${rule}, got ${JSON.stringify(text)}` });
+    return z.NEVER;
+  });
+}
+
 const environment = z.object({
   HTTP_PORT: wholeNumber({ min: 0, max: 65_535, fallback: 8290 }),
   HTTP_HOST: z.preprocess(unsetIfBlank, z.string().default('127.0.0.1')),
   HOSPITAL_URL: url(['http:', 'https:']),
   STORE_URL: url(['amqp:', 'amqps:', 'postgres:', 'postgresql:']),
+  STORE_QUEUE: name(
+    QUEUE_NAME,
+    DEFAULT_STORE_NAMES.queue,
+    '1 to 200 characters among letters, digits, "_", ".", ":" and "-"',
+  ),
+  STORE_TABLE: name(
+    TABLE_NAME,
+    DEFAULT_STORE_NAMES.table,
+    'a lower-case identifier of at most 51 characters (letters, digits, "_"; not starting with a digit)',
+  ),
   FORWARD_MAX_ATTEMPTS: wholeNumber({ min: 1, max: 1_000, fallback: 5 }),
   FORWARD_INTERVAL_MS: wholeNumber({ min: 0, max: 86_400_000, fallback: 1000 }),
   BACKEND_TIMEOUT_MS: wholeNumber({ min: 1, max: 3_600_000, fallback: 10_000 }),
@@ -93,6 +134,8 @@ export function loadConfig(
     httpHost: vars.HTTP_HOST,
     hospitalUrl: vars.HOSPITAL_URL,
     storeUrl: vars.STORE_URL,
+    storeQueue: vars.STORE_QUEUE,
+    storeTable: vars.STORE_TABLE,
     forwardMaxAttempts: vars.FORWARD_MAX_ATTEMPTS,
     forwardIntervalMs: vars.FORWARD_INTERVAL_MS,
     backendTimeoutMs: vars.BACKEND_TIMEOUT_MS,

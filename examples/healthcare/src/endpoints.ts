@@ -4,8 +4,9 @@
  *
  * @module
  */
-import { type Endpoint, wrapEndpoint } from '@mediary/core';
+import { type Endpoint, type EndpointWrapper, wrapEndpoint } from '@mediary/core';
 import { httpEndpoint } from '@mediary/http';
+import { drainedReplies } from './drained-replies.js';
 import { jsonReplies } from './json-replies.js';
 
 /** Endpoint names. */
@@ -22,6 +23,11 @@ export const endpoints = Object.freeze({
   payment: 'appointment-payment',
   /** T6: the fee at one hospital; a `404` comes back as a reply, not as an error. */
   hospitalFee: 'hospital-fee',
+  /**
+   * T5: a stored reservation delivered later, to the reserve path. A backend error status comes back as a
+   * reply, so the forwarding processor can tell a `4xx` (dead-lettered at once) from anything to retry.
+   */
+  forwardReserve: 'forward-reserve',
 });
 
 export interface HospitalEndpointOptions {
@@ -41,7 +47,13 @@ export interface HospitalEndpointOptions {
  */
 export function hospitalEndpoints(options: HospitalEndpointOptions): Endpoint[] {
   const base = options.hospitalUrl.replace(/\/+$/, '');
-  const hospital = (spec: { name: string; method: 'GET' | 'POST'; path: string; failOnStatus?: boolean }) =>
+  const hospital = (spec: {
+    name: string;
+    method: 'GET' | 'POST';
+    path: string;
+    failOnStatus?: boolean;
+    replies?: EndpointWrapper;
+  }) =>
     wrapEndpoint(
       httpEndpoint({
         name: spec.name,
@@ -52,7 +64,7 @@ export function hospitalEndpoints(options: HospitalEndpointOptions): Endpoint[] 
         // The routes read these replies, so ask for them uncompressed whatever the client accepts.
         headers: { 'accept-encoding': 'identity' },
       }),
-      jsonReplies(),
+      spec.replies ?? jsonReplies(),
     );
   const reservePath = '/{hospitalId}/categories/{category}/reserve';
   const feePath = '/{hospitalId}/categories/appointments/{appointmentNumber}/fee';
@@ -60,6 +72,12 @@ export function hospitalEndpoints(options: HospitalEndpointOptions): Endpoint[] 
     hospital({ name: endpoints.doctors, method: 'GET', path: '/healthcare/{category}' }),
     hospital({ name: endpoints.reserve, method: 'POST', path: reservePath }),
     hospital({ name: endpoints.hospitalFee, method: 'GET', path: feePath }),
+    hospital({
+      name: endpoints.forwardReserve,
+      method: 'POST',
+      path: reservePath,
+      replies: drainedReplies(),
+    }),
     hospital({ name: endpoints.appointment, method: 'POST', path: reservePath, failOnStatus: true }),
     hospital({ name: endpoints.fee, method: 'GET', path: feePath, failOnStatus: true }),
     hospital({ name: endpoints.payment, method: 'POST', path: '/healthcare/payments', failOnStatus: true }),

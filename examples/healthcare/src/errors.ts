@@ -24,6 +24,12 @@ export const healthcareErrors = defineErrors({
     message: 'No hospital knows appointment {appointmentNumber}',
     status: 404,
   },
+  STORE_UNAVAILABLE: {
+    code: 'MEDIARY_HEALTHCARE_STORE_UNAVAILABLE',
+    message: 'The message store {store} cannot be used: {reason}',
+    status: 503,
+    retryable: true,
+  },
   CONFIG_INVALID: {
     code: 'MEDIARY_HEALTHCARE_CONFIG_INVALID',
     message: 'The environment is not a valid healthcare configuration: {reason}',

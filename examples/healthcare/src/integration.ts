@@ -8,6 +8,8 @@
  * | `POST /healthcare/categories/{category}/reserve` | T2: content-based routing on `hospital` |
  * | `POST /healthcare/v2/categories/{category}/reserve` | T3: message translation, flat → nested |
  * | `POST /healthcare/v3/categories/{category}/reserve` | T4: orchestration, reserve → fee → payment |
+ * | `POST /healthcare/async/categories/{category}/reserve` | T5: store and forward, `202` at once |
+ * | `GET  /healthcare/async/stats` | T5: what the stores hold, for operators and tests |
  * | `GET  /healthcare/fees/{appointmentNumber}` | T6: scatter-gather over the three hospitals |
  *
  * @module
@@ -31,6 +33,12 @@ import { HOSPITAL_IDS } from './hospitals.js';
 import { type FlatReservation, flatReservationSchema, type Reservation, toNested } from './reservation.js';
 import { reserveAndPay } from './reserve-and-pay.js';
 import { healthcareSoapService } from './soap-front.js';
+import {
+  installReservationForwarding,
+  type ReservationForwarding,
+  reservationForwarding,
+} from './store-and-forward.js';
+import { memoryReservationStores, type ReservationStores } from './stores.js';
 
 export interface HealthcareOptions {
   /** Base URL of the hospital backend, e.g. `http://127.0.0.1:9090`. */
@@ -43,12 +51,23 @@ export interface HealthcareOptions {
   readonly backendTimeoutMs?: number;
   /** Largest request body accepted, in bytes. Default: the server's (10 MiB). */
   readonly maxBodyBytes?: number;
+  /**
+   * T5: where accepted reservations wait (see `openReservationStores`). Default: two in-memory stores on
+   * the engine's clock. The engine closes them when it stops.
+   */
+  readonly reservationStores?: ReservationStores;
+  /** T5: wait between delivery attempts at the same reservation, in ms. Default 1000. */
+  readonly forwardIntervalMs?: number;
+  /** T5: delivery attempts per reservation before it is dead-lettered. Default 5. */
+  readonly forwardMaxAttempts?: number;
   readonly logger?: Logger;
 }
 
 export interface HealthcareIntegration {
   readonly engine: Engine;
   readonly server: HttpServer;
+  /** T5: the stores and the forwarding processor. */
+  readonly forwarding: ReservationForwarding;
 }
 
 const JSON_ONLY = ['application/json'];
@@ -59,6 +78,8 @@ export const HEALTHCARE_ROUTES = Object.freeze([
   { method: 'POST', path: '/healthcare/categories/{category}/reserve' },
   { method: 'POST', path: '/healthcare/v2/categories/{category}/reserve' },
   { method: 'POST', path: '/healthcare/v3/categories/{category}/reserve' },
+  { method: 'POST', path: '/healthcare/async/categories/{category}/reserve' },
+  { method: 'GET', path: '/healthcare/async/stats' },
   { method: 'GET', path: '/healthcare/fees/{appointmentNumber}' },
   { method: 'POST', path: '/services/HealthcareService' },
   { method: 'GET', path: '/services/HealthcareService?wsdl' },
@@ -76,7 +97,7 @@ export const HEALTHCARE_ROUTES = Object.freeze([
  */
 export function createHealthcareIntegration(options: HealthcareOptions): HealthcareIntegration {
   const engine = createEngine({ name: 'healthcare', ...(options.logger ? { logger: options.logger } : {}) });
-  return { engine, server: addHealthcare(engine, options) };
+  return { engine, ...install(engine, options) };
 }
 
 /**
@@ -89,30 +110,45 @@ export function createHealthcareIntegration(options: HealthcareOptions): Healthc
  * h.mock('hospital-reserve').reply({ json: { appointmentNumber: 1 } });
  */
 export function addHealthcare(engine: Engine, options: HealthcareOptions): HttpServer {
+  return install(engine, options).server;
+}
+
+function install(engine: Engine, options: HealthcareOptions): Omit<HealthcareIntegration, 'engine'> {
   const timeoutMs = options.backendTimeoutMs ?? 10_000;
   for (const endpoint of hospitalEndpoints({ hospitalUrl: options.hospitalUrl, timeoutMs })) {
     engine.addEndpoint(endpoint);
   }
+  const forwarding = reservationForwarding({
+    stores: options.reservationStores ?? memoryReservationStores(engine.clock),
+    intervalMs: options.forwardIntervalMs ?? 1000,
+    maxAttempts: options.forwardMaxAttempts ?? 5,
+    // A delivery lasts at most the backend timeout; the margin covers the store's own round trips.
+    leaseMs: timeoutMs + 5000,
+  });
+  installReservationForwarding(engine, forwarding);
   const server = httpServer({
     name: 'healthcare',
     port: options.port ?? 8290,
     host: options.host ?? '127.0.0.1',
-    apis: [healthcareApi({ timeoutMs })],
+    apis: [healthcareApi({ timeoutMs, forwarding })],
     proxies: [healthcareSoapService()],
     health: true,
     ...(options.maxBodyBytes === undefined ? {} : { limits: { bodyBytes: options.maxBodyBytes } }),
   });
   engine.use(server);
-  return server;
+  return { server, forwarding };
 }
 
 /**
- * The `/healthcare` API: T1, T2, T3, T4 and T6.
+ * The `/healthcare` API: T1, T2, T3, T4 and T6, plus T5 when given the forwarding it stores into.
  *
  * @example
  * httpServer({ port: 8290, apis: [healthcareApi({ timeoutMs: 10_000 })] })
  */
-export function healthcareApi(options: { readonly timeoutMs: number }): HttpApi {
+export function healthcareApi(options: {
+  readonly timeoutMs: number;
+  readonly forwarding?: ReservationForwarding;
+}): HttpApi {
   return httpApi({
     name: 'healthcare',
     context: '/healthcare',
@@ -167,6 +203,8 @@ export function healthcareApi(options: { readonly timeoutMs: number }): HttpApi 
           respond(),
         ],
       },
+      // T5: store and forward (and its stats).
+      ...(options.forwarding?.resources ?? []),
     ],
   });
 }

@@ -2,8 +2,9 @@
  * Shared fixtures for the healthcare tests: the WSO2 tutorial's requests, checks for Mediary's error replies,
  * and misbehaving backends (garbage, a connection cut mid-reply) that the bundled mock cannot imitate.
  */
+import { once } from 'node:events';
 import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { expect } from 'vitest';
 
 export const patient = {
@@ -66,15 +67,30 @@ export function expectErrorReply(
   return body.error;
 }
 
+/**
+ * A loopback port that was free a moment ago: for a process that binds it itself, or for a backend that is
+ * down now and comes up on it later.
+ */
+export async function freePort(): Promise<number> {
+  const server = createTcpServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
 /** A fake backend that answers every request with `handle`, for faults the bundled mock does not make. */
 export async function startFakeBackend(
   handle: RequestListener,
+  port = 0,
 ): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer(handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${bound}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

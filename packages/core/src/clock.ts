@@ -15,13 +15,15 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void;
 }
 
-/** The real clock. Timers are unref'd so a pending back-off never keeps a process alive on its own. */
+/**
+ * The real clock. Its timers keep the process alive like any `setTimeout`: a host awaiting a reconnect
+ * back-off at top level must not exit in the middle of it (an unref'd timer let Node end with exit code 13).
+ * Everything that schedules on the clock clears its timers when the engine stops.
+ */
 export const systemClock: Clock = Object.freeze({
   now: () => Date.now(),
   setTimeout(callback: () => void, ms: number): TimerHandle {
-    const timer = setTimeout(callback, ms);
-    timer.unref();
-    return timer;
+    return setTimeout(callback, ms);
   },
   clearTimeout(handle: TimerHandle) {
     clearTimeout(handle as NodeJS.Timeout);

@@ -1,7 +1,7 @@
 import { createHarness, type Harness } from '@mediary/testing';
 import { describe, expect, it } from 'vitest';
 import type { MessageContext } from '../context.js';
-import { coreErrors, type MediaryError } from '../errors.js';
+import { coreErrors, defineErrors, type MediaryError } from '../errors.js';
 import { type ForwardingProcessorOptions, forwardingProcessor } from './forwarding-processor.js';
 import { createMemoryStore, type MemoryMessageStore } from './memory-store.js';
 import type { MessageProcessor } from './processor.js';
@@ -90,6 +90,19 @@ describe('forwardingProcessor', () => {
     const { h, dlq } = await setup({ deadLetterStore: 'orders-dlq', maxAttempts: 5 });
     await using _ = h;
     h.mock('backend').replyOnce({ status: 400 }).reply({ status: 202 });
+    await h.engine.start();
+    await h.clock.tick(0);
+    expect(bodies(h)).toEqual([1, 2, 3]);
+    expect((await dlq.browse()).map((m) => m.attempts)).toEqual([1]);
+  });
+
+  it('does not retry a 4xx that an endpoint reports as an error carrying the status', async () => {
+    const { h, dlq } = await setup({ deadLetterStore: 'orders-dlq', maxAttempts: 5 });
+    await using _ = h;
+    const rejected = defineErrors({
+      STATUS: { code: 'MEDIARY_TEST_BACKEND_STATUS', message: 'answered {status}', status: 404 },
+    }).STATUS({ status: 404 });
+    h.mock('backend').failOnce(rejected).reply({ status: 202 });
     await h.engine.start();
     await h.clock.tick(0);
     expect(bodies(h)).toEqual([1, 2, 3]);

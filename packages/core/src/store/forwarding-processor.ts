@@ -22,7 +22,7 @@ import type { MessageContext } from '../context.js';
 import { toSteps } from '../eip/internal/targets.js';
 import type { Endpoint } from '../endpoint.js';
 import type { Engine } from '../engine.js';
-import { coreErrors, type MediaryError } from '../errors.js';
+import { coreErrors, isMediaryError, type MediaryError } from '../errors.js';
 import { defineMediator, type Mediator, type Step } from '../mediator.js';
 import { storeErrors } from './errors.js';
 import { parseProcessorOptions } from './internal/options.js';
@@ -159,7 +159,7 @@ export function forwardingProcessor(options: ForwardingProcessorOptions): Messag
         return;
       }
       stats.failedAttempts++;
-      const status = storeErrors.FORWARD_REJECTED.is(error) ? (error.details.status as number) : undefined;
+      const status = rejectedStatus(error);
       if (faultSteps) {
         const failed = fromStoredMessage(lease.message, engine.limits);
         const forwardError: ForwardError =
@@ -223,6 +223,16 @@ function forwardMediator(name: string, endpoint: Endpoint | string, endpointName
       throw storeErrors.FORWARD_REJECTED({ endpoint: endpointName, status: reply.status });
     }
   });
+}
+
+/**
+ * The backend status behind a failed delivery: a reply status this processor rejected, or the status an
+ * endpoint that fails on error statuses reported (`details.status`, as `MEDIARY_HTTP_STATUS` carries it).
+ */
+function rejectedStatus(error: unknown): number | undefined {
+  if (storeErrors.FORWARD_REJECTED.is(error)) return error.details.status as number;
+  if (isMediaryError(error) && typeof error.details.status === 'number') return error.details.status;
+  return undefined;
 }
 
 function range(from: number, to: number): number[] {

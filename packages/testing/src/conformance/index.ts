@@ -1,5 +1,6 @@
 /**
- * Conformance suites shared by the transports: one contract, run against each real broker. They import
+ * Conformance suites shared by the transports and stores: one contract, run against each real server; and
+ * the lock that keeps fault tests from stopping a shared service under other test files. They import
  * vitest, so only test files should import them.
  *
  * @module
@@ -10,6 +11,7 @@ export {
   type MessageStoreConformanceOptions,
   sampleStoredMessage,
 } from './message-store.js';
+export { shareService, takeService, type Unlock, useSharedService } from './service-lock.js';
 export {
   type ConformanceSourceSpec,
   describeTransportConformance,
