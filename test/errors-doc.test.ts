@@ -40,6 +40,9 @@ const CATALOGS: ReadonlyArray<{ readonly section: string; readonly load: () => P
     load: async () => (await import('@mediary/http')).httpClientErrors,
   },
   { section: '@mediary/xml', load: async () => (await import('@mediary/xml')).xmlErrors },
+  { section: '@mediary/amqp', load: async () => (await import('@mediary/amqp')).amqpErrors },
+  { section: '@mediary/postgres', load: async () => (await import('@mediary/postgres')).postgresErrors },
+  { section: '@mediary/redis', load: async () => (await import('@mediary/redis')).redisErrors },
 ];
 
 const DOC_PATH = fileURLToPath(new URL('../docs/errors.md', import.meta.url));

@@ -30,9 +30,9 @@ describe('README examples', () => {
           cases: [
             {
               equals: 'grand oak community hospital',
-              steps: [(ctx) => void (ctx.vars.hospitalId = 'grandoaks')],
+              steps: [setVar('hospitalId', 'grandoaks')],
             },
-            { equals: 'clemency medical center', steps: [(ctx) => void (ctx.vars.hospitalId = 'clemency')] },
+            { equals: 'clemency medical center', steps: [setVar('hospitalId', 'clemency')] },
           ],
           otherwise: [throwError({ message: 'unknown hospital', status: 400 })],
         }),

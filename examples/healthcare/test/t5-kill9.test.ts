@@ -13,6 +13,7 @@
 import { amqpConnection } from '@mediary/amqp';
 import { postgresMessageStore } from '@mediary/postgres';
 import { eventually, serviceGate } from '@mediary/testing';
+import { useSharedService } from '@mediary/testing/conformance';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ForwardingStats } from '../src/store-and-forward.js';
@@ -129,6 +130,8 @@ async function survivesKill9(store: Record<string, string>): Promise<void> {
 }
 
 describe.skipIf(!postgres.available)('T5 with STORE_URL=postgres://…', () => {
+  // Fault tests elsewhere restart PostgreSQL and stop RabbitMQ; they wait for this file, and it for them.
+  useSharedService('postgres');
   it(
     'delivers every reservation accepted before a kill -9 once the example is back',
     async () => {
@@ -148,6 +151,7 @@ describe.skipIf(!postgres.available)('T5 with STORE_URL=postgres://…', () => {
 });
 
 describe.skipIf(!amqp.available)('T5 with STORE_URL=amqp://…', () => {
+  useSharedService('amqp');
   it(
     'delivers every reservation accepted before a kill -9 once the example is back',
     async () => {

@@ -10,7 +10,7 @@ import {
   postgresErrors,
   postgresMessageStore,
 } from '../src/index.js';
-import { dropTables, enqueueThenKill, holdRestartGuard } from './support.js';
+import { dropTables, enqueueThenKill, GUARD_WAIT_MS, holdRestartGuard } from './support.js';
 
 const postgres = await serviceGate('postgres');
 const LEASE_MS = 300;
@@ -47,7 +47,7 @@ describe.skipIf(!postgres.available)('postgres message store', () => {
     releaseGuard = await holdRestartGuard(postgres.url);
     pool = new pg.Pool({ connectionString: postgres.url, max: 8 });
     pool.on('error', () => {});
-  });
+  }, GUARD_WAIT_MS);
   afterAll(async () => {
     for (const store of opened) await store.close?.();
     await dropTables(pool, table);

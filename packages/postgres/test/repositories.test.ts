@@ -9,7 +9,7 @@ import {
   postgresErrors,
   postgresIdempotentRepository,
 } from '../src/index.js';
-import { dropTables, holdRestartGuard } from './support.js';
+import { dropTables, GUARD_WAIT_MS, holdRestartGuard } from './support.js';
 
 const postgres = await serviceGate('postgres');
 
@@ -40,7 +40,7 @@ describe.skipIf(!postgres.available)('postgres repositories', () => {
     pool.on('error', () => {});
     otherPool = new pg.Pool({ connectionString: postgres.url, max: 8 });
     otherPool.on('error', () => {});
-  });
+  }, GUARD_WAIT_MS);
   afterAll(async () => {
     await dropTables(pool, aggregationTable, idempotentTable);
     await Promise.all([pool.end(), otherPool.end()]);

@@ -14,12 +14,22 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 const RESTART_LOCK = 74_210_001;
+const GUARD_APPLICATION = 'mediary-restart-guard';
+/** How long a test file may wait for a restart in progress (use it as the `beforeAll` timeout too). */
+export const GUARD_WAIT_MS = 150_000;
 
-/** Holds the shared side of the restart guard until the returned function runs. */
+/** The URL with an application name that marks the session as part of the guard, not as another user. */
+export function guardUrl(url: string): string {
+  const tagged = new URL(url);
+  tagged.searchParams.set('application_name', GUARD_APPLICATION);
+  return tagged.toString();
+}
+
+/** Holds the shared (or, for the restart, exclusive) side of the restart guard until the returned function runs. */
 export async function holdRestartGuard(url: string, exclusive = false): Promise<() => Promise<void>> {
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + GUARD_WAIT_MS;
   for (;;) {
-    const client = new pg.Client({ connectionString: url });
+    const client = new pg.Client({ connectionString: guardUrl(url) });
     client.on('error', () => {});
     try {
       await client.connect();
@@ -34,6 +44,24 @@ export async function holdRestartGuard(url: string, exclusive = false): Promise<
       if (Date.now() > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
+  }
+}
+
+/**
+ * Waits until no session outside the guard is connected (other test projects on this machine, such as the
+ * examples', use the same server and know nothing of the guard), up to `timeoutMs`.
+ */
+export async function waitForOtherSessions(admin: pg.Pool, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { rows } = await admin.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE backend_type = 'client backend' AND application_name <> $1`,
+      [GUARD_APPLICATION],
+    );
+    const others = rows[0]?.n ?? 0;
+    if (others === 0 || Date.now() > deadline) return others;
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 

@@ -38,6 +38,7 @@ import type { Lease, LeaseOptions, MessageStore, ReleaseOptions, StoredMessage }
 import { storeErrors } from '@mediary/core';
 import { redisErrors } from './errors.js';
 import {
+  fromJson,
   type RedisCommandClient,
   type RedisCommandOptions,
   RedisConnection,
@@ -261,12 +262,7 @@ export class RedisMessageStore implements MessageStore {
     if (messageId === undefined || !Buffer.isBuffer(body) || meta === undefined) {
       throw this.#corrupt(`entry ${id}`, 'it was not written by a Mediary store (fields id, m, b)');
     }
-    let metadata: Metadata;
-    try {
-      metadata = JSON.parse(text(meta)) as Metadata;
-    } catch (error) {
-      throw this.#corrupt(`entry ${id}`, (error as Error).message, error);
-    }
+    const metadata = fromJson<Metadata>(meta, this.#subject, `the metadata of entry ${id}`);
     const stored = {
       id: text(messageId),
       // Copied, so the message does not pin the socket buffer its bytes arrived in.
@@ -279,7 +275,7 @@ export class RedisMessageStore implements MessageStore {
     const error =
       lastError === undefined || lastError === null
         ? metadata.lastError
-        : (JSON.parse(text(lastError)) as Metadata['lastError']);
+        : fromJson<Metadata['lastError']>(lastError, this.#subject, `the last error of entry ${id}`);
     return {
       ...stored,
       ...(metadata.contentType === undefined ? {} : { contentType: metadata.contentType }),
@@ -287,11 +283,8 @@ export class RedisMessageStore implements MessageStore {
     };
   }
 
-  #corrupt(what: string, reason: string, cause?: unknown) {
-    return redisErrors.CORRUPT_ENTRY(
-      { ...this.#subject, what, reason },
-      cause === undefined ? {} : { cause },
-    );
+  #corrupt(what: string, reason: string) {
+    return redisErrors.CORRUPT_ENTRY({ ...this.#subject, what, reason });
   }
 }
 
