@@ -29,9 +29,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createMemoryStore, type MessageStore, type StoredMessage } from '@mediary/core';
+import { postgresMessageStore } from '@mediary/postgres';
+import { redisMessageStore } from '@mediary/redis';
 import { Bench } from 'tinybench';
-import { postgresMessageStore } from '../../packages/postgres/src/index.js';
-import { redisMessageStore } from '../../packages/redis/src/index.js';
 
 const ROUNDS = positive('BENCH_ROUNDS', 3);
 const TIME_MS = positive('BENCH_TIME_MS', 1000);
