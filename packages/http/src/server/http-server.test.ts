@@ -447,6 +447,33 @@ describe('httpServer CORS', () => {
 });
 
 describe('httpServer configuration', () => {
+  it('never echoes request-only headers such as cookie, authorization and host in a reply', async () => {
+    const api = httpApi({
+      name: 'echo',
+      context: '/echo',
+      resources: [
+        { method: 'POST', path: '/', steps: [setBody({ ok: true }), setHeader('x-kept', 'yes'), respond()] },
+      ],
+    });
+    const { server } = serve({ apis: [api] });
+    const reply = await server.inject({
+      method: 'POST',
+      path: '/echo/',
+      headers: {
+        cookie: 'session=secret',
+        authorization: 'Bearer secret',
+        'user-agent': 'ua',
+        'x-custom': 'c',
+      },
+      body: { a: 1 },
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.json()).toEqual({ ok: true });
+    expect(reply.headers['x-kept']).toBe('yes');
+    for (const name of ['cookie', 'authorization', 'host', 'user-agent'])
+      expect(reply.headers[name]).toBeUndefined();
+  });
+
   it('registers one engine route per resource', () => {
     const { engine } = serve({ apis: [orders] });
     expect(engine.routes.map((r) => r.id)).toContain('orders:GET:/shop/orders/{id}');

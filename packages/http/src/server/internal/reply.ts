@@ -38,6 +38,35 @@ const HOP_BY_HOP = new Set([
   'x-correlation-id',
 ]);
 
+/**
+ * Request-only headers. A route that answers with the message it received (set a body, respond) would
+ * otherwise echo the caller's `cookie`, `authorization`, `host`… back; a reply never carries them.
+ */
+const REQUEST_ONLY = new Set([
+  'host',
+  'cookie',
+  'authorization',
+  'user-agent',
+  'accept',
+  'accept-encoding',
+  'accept-language',
+  'accept-charset',
+  'expect',
+  'origin',
+  'referer',
+  'range',
+  'if-match',
+  'if-none-match',
+  'if-modified-since',
+  'if-unmodified-since',
+  'if-range',
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'soapaction',
+]);
+
 const JSON_TYPE = 'application/json';
 const DECIMAL = /^\d{1,15}$/;
 
@@ -237,7 +266,7 @@ export function sendEmpty(res: ReplyTarget, status: number, headers: Record<stri
 function messageHeaders(message: Message, extra: Record<string, string>): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of message.headers) {
-    if (HOP_BY_HOP.has(name) || name.startsWith('proxy-')) continue;
+    if (HOP_BY_HOP.has(name) || REQUEST_ONLY.has(name) || name.startsWith('proxy-')) continue;
     headers[name] = value;
   }
   return Object.assign(headers, extra);
