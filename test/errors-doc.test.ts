@@ -41,6 +41,8 @@ const CATALOGS: ReadonlyArray<{ readonly section: string; readonly load: () => P
   },
   { section: '@mediary/xml', load: async () => (await import('@mediary/xml')).xmlErrors },
   { section: '@mediary/amqp', load: async () => (await import('@mediary/amqp')).amqpErrors },
+  { section: '@mediary/mqtt', load: async () => (await import('@mediary/mqtt')).mqttErrors },
+  { section: '@mediary/nats', load: async () => (await import('@mediary/nats')).natsErrors },
   { section: '@mediary/postgres', load: async () => (await import('@mediary/postgres')).postgresErrors },
   { section: '@mediary/redis', load: async () => (await import('@mediary/redis')).redisErrors },
 ];
