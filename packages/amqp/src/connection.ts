@@ -10,11 +10,11 @@
  */
 import {
   type Clock,
+  createWaitingRoom,
   type MediaryError,
   type Runtime,
   systemClock,
   type TimerHandle,
-  toMediaryError,
 } from '@mediary/core';
 import { type ChannelModel, connect } from 'amqplib';
 import { amqpErrors } from './errors.js';
@@ -70,11 +70,6 @@ export interface ConnectionListener {
   lost(error: MediaryError): void;
 }
 
-interface Waiter {
-  resolve(model: ChannelModel): void;
-  reject(error: MediaryError): void;
-}
-
 /**
  * A reconnecting connection to one broker. Create it with {@link amqpConnection}; hand it to sources,
  * endpoints and stores. It connects when the first of them needs it and closes when the last one closes.
@@ -95,7 +90,7 @@ export class AmqpConnection {
   #session = 0;
   readonly #listeners = new Set<ConnectionListener>();
   readonly #runtimes = new Set<Runtime>();
-  readonly #waiters = new Set<Waiter>();
+  readonly #waiting = createWaitingRoom<ChannelModel>();
 
   constructor(options: AmqpConnectionOptions) {
     const url = new URL(options.url);
@@ -179,40 +174,16 @@ export class AmqpConnection {
   whenOpen(timeoutMs: number, signal?: AbortSignal): Promise<ChannelModel> {
     const model = this.channelModel;
     if (model) return Promise.resolve(model);
-    return new Promise<ChannelModel>((resolve, reject) => {
-      const unavailable = (cause: unknown) =>
-        amqpErrors.UNAVAILABLE({ component: 'connection', name: this.name, timeoutMs }, { cause });
-      if (this.#state === 'idle') {
-        reject(unavailable(this.#lastError ?? new Error('the connection is not in use')));
-        return;
-      }
-      if (signal?.aborted) {
-        reject(toMediaryError(signal.reason));
-        return;
-      }
-      const clock = this.clock;
-      const finish = () => {
-        clock.clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        this.#waiters.delete(waiter);
-      };
-      const waiter: Waiter = {
-        resolve: (m) => {
-          finish();
-          resolve(m);
-        },
-        reject: (error) => {
-          finish();
-          reject(error);
-        },
-      };
-      const onAbort = () => waiter.reject(toMediaryError(signal?.reason));
-      const timer = clock.setTimeout(
-        () => waiter.reject(unavailable(this.#lastError ?? new Error('still connecting'))),
-        timeoutMs,
-      );
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#waiters.add(waiter);
+    const unavailable = (cause: unknown) =>
+      amqpErrors.UNAVAILABLE({ component: 'connection', name: this.name, timeoutMs }, { cause });
+    if (this.#state === 'idle') {
+      return Promise.reject(unavailable(this.#lastError ?? new Error('the connection is not in use')));
+    }
+    return this.#waiting.wait({
+      clock: this.clock,
+      timeoutMs,
+      timeoutError: () => unavailable(this.#lastError ?? new Error('still connecting')),
+      ...(signal ? { signal } : {}),
     });
   }
 
@@ -288,7 +259,7 @@ export class AmqpConnection {
         runtime.log.info('amqp reconnected', { connection: this.name, attempts, downtimeMs });
       }
     }
-    for (const waiter of [...this.#waiters]) waiter.resolve(model);
+    this.#waiting.open(model);
     for (const listener of [...this.#listeners]) listener.opened(model);
   }
 
@@ -351,7 +322,7 @@ export class AmqpConnection {
       { component: 'connection', name: this.name, timeoutMs: 0 },
       { cause: new Error('the connection was closed') },
     );
-    for (const waiter of [...this.#waiters]) waiter.reject(closed);
+    this.#waiting.fail(closed);
     if (model) await model.close().catch(() => undefined);
   }
 

@@ -29,6 +29,7 @@
  */
 import {
   type Clock,
+  createWaitingRoom,
   type MediaryError,
   type Runtime,
   systemClock,
@@ -158,11 +159,6 @@ interface Parked {
   readonly timer: TimerHandle;
 }
 
-interface Waiter {
-  resolve(client: MqttClient): void;
-  reject(error: MediaryError): void;
-}
-
 /** Marks the internal publishing client of a connection. */
 const PUBLISHER = Symbol('publisher');
 
@@ -200,7 +196,7 @@ export class MqttConnection {
   readonly #registrations = new Map<number, Registration>();
   readonly #parked: Parked[] = [];
   readonly #runtimes = new Set<Runtime>();
-  readonly #waiters = new Set<Waiter>();
+  readonly #waiting = createWaitingRoom<MqttClient>();
 
   constructor(options: MqttConnectionOptions, role?: typeof PUBLISHER) {
     this.#isPublisher = role === PUBLISHER;
@@ -349,40 +345,16 @@ export class MqttConnection {
   whenOpen(timeoutMs: number, signal?: AbortSignal): Promise<MqttClient> {
     const client = this.client;
     if (client) return Promise.resolve(client);
-    return new Promise<MqttClient>((resolve, reject) => {
-      const unavailable = (cause: unknown) =>
-        mqttErrors.UNAVAILABLE({ connection: this.name, timeoutMs }, { cause });
-      if (this.#state === 'idle') {
-        reject(unavailable(this.#lastError ?? new Error('the connection is not in use')));
-        return;
-      }
-      if (signal?.aborted) {
-        reject(toMediaryError(signal.reason));
-        return;
-      }
-      const clock = this.clock;
-      const finish = () => {
-        clock.clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        this.#waiters.delete(waiter);
-      };
-      const waiter: Waiter = {
-        resolve: (c) => {
-          finish();
-          resolve(c);
-        },
-        reject: (error) => {
-          finish();
-          reject(error);
-        },
-      };
-      const onAbort = () => waiter.reject(toMediaryError(signal?.reason));
-      const timer = clock.setTimeout(
-        () => waiter.reject(unavailable(this.#lastError ?? new Error('still connecting'))),
-        timeoutMs,
-      );
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#waiters.add(waiter);
+    const unavailable = (cause: unknown) =>
+      mqttErrors.UNAVAILABLE({ connection: this.name, timeoutMs }, { cause });
+    if (this.#state === 'idle') {
+      return Promise.reject(unavailable(this.#lastError ?? new Error('the connection is not in use')));
+    }
+    return this.#waiting.wait({
+      clock: this.clock,
+      timeoutMs,
+      timeoutError: () => unavailable(this.#lastError ?? new Error('still connecting')),
+      ...(signal ? { signal } : {}),
     });
   }
 
@@ -538,7 +510,7 @@ export class MqttConnection {
         runtime.log.info('mqtt reconnected', { connection: this.name, attempts, downtimeMs, sessionPresent });
       }
     }
-    for (const waiter of [...this.#waiters]) waiter.resolve(client);
+    this.#waiting.open(client);
   }
 
   async #subscribe(client: MqttClient, registration: Registration): Promise<void> {
@@ -708,7 +680,7 @@ export class MqttConnection {
       { connection: this.name, timeoutMs: 0 },
       { cause: new Error('the connection was closed') },
     );
-    for (const waiter of [...this.#waiters]) waiter.reject(closed);
+    this.#waiting.fail(closed);
     if (!client) return;
     // A clean disconnect keeps a persistent session (and its unacknowledged messages) on the broker.
     await (wasOpen ? client.endAsync(false) : client.endAsync(true)).catch(() => undefined);

@@ -10,11 +10,11 @@
  */
 import {
   type Clock,
+  createWaitingRoom,
   type MediaryError,
   type Runtime,
   systemClock,
   type TimerHandle,
-  toMediaryError,
 } from '@mediary/core';
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import {
@@ -74,11 +74,6 @@ export interface ConnectionListener {
   opened(client: NatsClient): void;
 }
 
-interface Waiter {
-  resolve(client: NatsClient): void;
-  reject(error: MediaryError): void;
-}
-
 /**
  * A reconnecting connection to a NATS server (or cluster). Create it with {@link natsConnection}; hand it
  * to sources and endpoints. It connects when the first of them needs it and closes when the last one closes.
@@ -101,7 +96,7 @@ export class NatsConnection {
   #session = 0;
   readonly #listeners = new Set<ConnectionListener>();
   readonly #runtimes = new Set<Runtime>();
-  readonly #waiters = new Set<Waiter>();
+  readonly #waiting = createWaitingRoom<NatsClient>();
 
   constructor(options: NatsConnectionOptions) {
     const servers = typeof options.servers === 'string' ? [options.servers] : [...options.servers];
@@ -171,40 +166,16 @@ export class NatsConnection {
    */
   whenOpen(timeoutMs: number, signal?: AbortSignal): Promise<NatsClient> {
     if (this.#client) return Promise.resolve(this.#client);
-    return new Promise<NatsClient>((resolve, reject) => {
-      const unavailable = (cause: unknown) =>
-        natsErrors.UNAVAILABLE({ connection: this.name, timeoutMs }, { cause });
-      if (this.#state === 'idle') {
-        reject(unavailable(this.#lastError ?? new Error('the connection is not in use')));
-        return;
-      }
-      if (signal?.aborted) {
-        reject(toMediaryError(signal.reason));
-        return;
-      }
-      const clock = this.clock;
-      const finish = () => {
-        clock.clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        this.#waiters.delete(waiter);
-      };
-      const waiter: Waiter = {
-        resolve: (c) => {
-          finish();
-          resolve(c);
-        },
-        reject: (error) => {
-          finish();
-          reject(error);
-        },
-      };
-      const onAbort = () => waiter.reject(toMediaryError(signal?.reason));
-      const timer = clock.setTimeout(
-        () => waiter.reject(unavailable(this.#lastError ?? new Error('still connecting'))),
-        timeoutMs,
-      );
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#waiters.add(waiter);
+    const unavailable = (cause: unknown) =>
+      natsErrors.UNAVAILABLE({ connection: this.name, timeoutMs }, { cause });
+    if (this.#state === 'idle') {
+      return Promise.reject(unavailable(this.#lastError ?? new Error('the connection is not in use')));
+    }
+    return this.#waiting.wait({
+      clock: this.clock,
+      timeoutMs,
+      timeoutError: () => unavailable(this.#lastError ?? new Error('still connecting')),
+      ...(signal ? { signal } : {}),
     });
   }
 
@@ -333,7 +304,7 @@ export class NatsConnection {
       })
       .catch(() => undefined);
     if (replaced) this.#announceReturn(client.getServer(), downtimeMs);
-    for (const waiter of [...this.#waiters]) waiter.resolve(client);
+    this.#waiting.open(client);
     for (const listener of [...this.#listeners]) listener.opened(client);
   }
 
@@ -445,7 +416,7 @@ export class NatsConnection {
       { connection: this.name, timeoutMs: 0 },
       { cause: new Error('the connection was closed') },
     );
-    for (const waiter of [...this.#waiters]) waiter.reject(closed);
+    this.#waiting.fail(closed);
     if (!client || client.isClosed()) return;
     // Drain flushes what is buffered; a server that is away cannot be drained, so that is bounded.
     const drained = client.drain().catch(() => undefined);
