@@ -1,7 +1,8 @@
 /**
  * A mock of the WSO2 tutorial "hospital" backend (SCENARIOS.md section 1) on plain `node:http`, so the
  * healthcare example, its tests and manual runs have something real to call. It does not use Mediary: it
- * stands in for a third-party service.
+ * stands in for a third-party service. Its reserve endpoint honours `Idempotency-Key` (see
+ * `hospital-service.ts`).
  *
  * @module
  */
@@ -46,6 +47,8 @@ export interface HospitalBackend {
   readonly reservations: number;
   /** Payments settled so far. */
   readonly payments: number;
+  /** Reservations repeated under an `Idempotency-Key` already reserved for, answered without reserving. */
+  readonly duplicatesSuppressed: number;
   /** The most recent requests (up to 1000), oldest first: lets a test assert that a route made no call. */
   readonly calls: readonly RecordedCall[];
   /** Stops listening and closes every connection, idle keep-alive ones included. */
@@ -117,7 +120,10 @@ export async function startHospitalBackend(options: HospitalBackendOptions = {})
       });
       return;
     }
-    const reply = service.handle(method, path, body);
+    const key = req.headers['idempotency-key'];
+    const reply = service.handle(method, path, body, {
+      idempotencyKey: Array.isArray(key) ? key[0] : key,
+    });
     if (delayMs > 0) await sleep(delayMs);
     if (!res.destroyed) send(res, reply);
   }
@@ -146,6 +152,9 @@ export async function startHospitalBackend(options: HospitalBackendOptions = {})
     },
     get payments() {
       return service.payments;
+    },
+    get duplicatesSuppressed() {
+      return service.duplicatesSuppressed;
     },
     calls,
     close() {

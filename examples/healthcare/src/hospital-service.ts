@@ -3,6 +3,10 @@
  * returning the status and JSON body to send. Kept apart from the socket code so the rules (routing,
  * validation, the appointment counter, the discount) read in one place.
  *
+ * The reserve endpoint honours an `Idempotency-Key` request header: a key it has already reserved for
+ * gets the first reply again (same appointment number) and reserves nothing, which is what makes an
+ * at-least-once delivery (T5 after a crash) reserve exactly once.
+ *
  * Error replies are `{"error":{"code":"HOSPITAL_…","message":"…"}}`: the same shape as Mediary's own errors
  * but with a `HOSPITAL_` prefix, so a test can tell a passed-through backend error from one Mediary made.
  *
@@ -37,11 +41,22 @@ export interface HospitalServiceOptions {
   readonly today?: () => Date;
 }
 
+/** What `handle` reads from a request besides its method, path and body. */
+export interface HospitalRequestOptions {
+  /** The `Idempotency-Key` header: a reservation repeated under the same key is answered, not made again. */
+  readonly idempotencyKey?: string | undefined;
+}
+
+/** How many reservation keys are remembered; the oldest are forgotten first, so a long run stays bounded. */
+const MAX_REMEMBERED_KEYS = 10_000;
+
 /** The backend's state and request handler. */
 export interface HospitalService {
-  handle(method: string, path: string, body: Buffer): HospitalReply;
+  handle(method: string, path: string, body: Buffer, request?: HospitalRequestOptions): HospitalReply;
   /** Reservations made so far (the last appointment number handed out). */
   readonly reservations: number;
+  /** Reservations repeated under an `Idempotency-Key` already reserved for, answered without reserving. */
+  readonly duplicatesSuppressed: number;
   /** Payments settled so far. */
   readonly payments: number;
 }
@@ -121,8 +136,35 @@ const invalid = (message: string) => error(400, 'HOSPITAL_INVALID_REQUEST', mess
 export function createHospitalService(options: HospitalServiceOptions = {}): HospitalService {
   const today = options.today ?? (() => new Date());
   const appointments = new Map<number, { hospitalId: HospitalId; appointment: Appointment }>();
+  /** The first successful reply per `Idempotency-Key`, oldest first. */
+  const replies = new Map<string, HospitalReply>();
   let lastAppointment = 0;
   let payments = 0;
+  let duplicatesSuppressed = 0;
+
+  function reserveOnce(
+    hospitalId: HospitalId,
+    category: string,
+    body: Buffer,
+    key: string | undefined,
+  ): HospitalReply {
+    if (key === undefined || key === '') return reserve(hospitalId, category, body);
+    const first = replies.get(key);
+    if (first) {
+      duplicatesSuppressed += 1;
+      return first;
+    }
+    const reply = reserve(hospitalId, category, body);
+    // Only a reservation made is remembered: a refused one reserved nothing, so trying again is harmless.
+    if (reply.status >= 200 && reply.status < 300) {
+      replies.set(key, reply);
+      if (replies.size > MAX_REMEMBERED_KEYS) {
+        const oldest = replies.keys().next();
+        if (!oldest.done) replies.delete(oldest.value);
+      }
+    }
+    return reply;
+  }
 
   function listDoctors(category: string): HospitalReply {
     const wanted = category.toLowerCase();
@@ -219,7 +261,12 @@ export function createHospitalService(options: HospitalServiceOptions = {}): Hos
     };
   }
 
-  function handle(method: string, path: string, body: Buffer): HospitalReply {
+  function handle(
+    method: string,
+    path: string,
+    body: Buffer,
+    request: HospitalRequestOptions = {},
+  ): HospitalReply {
     const segments = path.split('/').filter((s) => s !== '');
     let parts: string[];
     try {
@@ -240,7 +287,11 @@ export function createHospitalService(options: HospitalServiceOptions = {}): Hos
     const isFee = parts.length === 5 && third === 'appointments' && fourth !== undefined && fifth === 'fee';
     if (!isReserve && !isFee) return notFound(path);
     if (!isHospitalId(first)) return error(404, 'HOSPITAL_UNKNOWN_HOSPITAL', `no hospital with id ${first}`);
-    if (isReserve) return method === 'POST' ? reserve(first, third, body) : methodNotAllowed('POST');
+    if (isReserve) {
+      return method === 'POST'
+        ? reserveOnce(first, third, body, request.idempotencyKey)
+        : methodNotAllowed('POST');
+    }
     return method === 'GET' ? fee(first, fourth ?? '') : methodNotAllowed('GET');
   }
 
@@ -251,6 +302,9 @@ export function createHospitalService(options: HospitalServiceOptions = {}): Hos
     },
     get payments() {
       return payments;
+    },
+    get duplicatesSuppressed() {
+      return duplicatesSuppressed;
     },
   };
 }

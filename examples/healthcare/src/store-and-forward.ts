@@ -14,7 +14,9 @@
  *   `intervalMs` until `maxAttempts`, then dead-lettered. One message at a time, so reservations reach the
  *   hospital in the order they were accepted; a message being retried holds back the ones behind it.
  * - Delivery is at least once: a crash between the hospital's reply and the store's acknowledgement
- *   delivers that one reservation again after the restart.
+ *   delivers that one reservation again after the restart. Every delivery carries an `Idempotency-Key`
+ *   header, the stored message's id (the `id` of the `202`), so the same on every attempt and across
+ *   restarts: a hospital that remembers the keys it has seen turns a redelivery into a no-op.
  *
  * @module
  */
@@ -138,7 +140,8 @@ export function installReservationForwarding(engine: Engine, forwarding: Reserva
 
 /**
  * The steps of `POST /async/categories/{category}/reserve`: check the nested form (`400` and nothing stored
- * when it is wrong, `hospital_id` included), store it, answer `202 {"status":"accepted","id":…}`.
+ * when it is wrong, `hospital_id` included), store it with its `Idempotency-Key` (the stored id), answer
+ * `202 {"status":"accepted","id":…}`.
  *
  * @example
  * { method: 'POST', path: '/async/categories/{category}/reserve', steps: acceptReservation(stores.pending) }
@@ -151,7 +154,9 @@ export function acceptReservation(pending: MessageStore): Step[] {
       const stored = await toStoredMessage(ctx);
       const id = await pending.enqueue({
         ...stored,
-        headers: { 'x-correlation-id': ctx.correlationId },
+        // The key is stored with the reservation rather than derived per attempt, so it cannot change
+        // between a delivery, its retries and a redelivery after a crash.
+        headers: { 'x-correlation-id': ctx.correlationId, 'idempotency-key': stored.id },
         vars: { hospitalId: reservation.hospital_id, category: ctx.transport.params.category ?? '' },
       });
       // A new message, so none of the request's headers find their way into the reply.

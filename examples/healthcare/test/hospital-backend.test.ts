@@ -24,14 +24,20 @@ function reservation(doctor: string, hospitalId: string, overrides: Record<strin
   };
 }
 
-async function call(backend: HospitalBackend, method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown) {
+async function call(
+  backend: HospitalBackend,
+  method: 'GET' | 'POST' | 'PUT',
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
   const res = await request(`${backend.url}${path}`, {
     method,
     ...(body === undefined
-      ? {}
+      ? { headers }
       : {
           body: typeof body === 'string' ? body : JSON.stringify(body),
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...headers },
         }),
   });
   return {
@@ -171,6 +177,56 @@ describe('POST /{hospitalId}/categories/{category}/reserve', () => {
     expect(unknown.body).toMatchObject({ error: { code: 'HOSPITAL_DOCTOR_UNAVAILABLE' } });
     expect(elsewhere.status).toBe(400);
     expect(backend.reservations).toBe(before);
+  });
+
+  it('answers a reservation repeated under the same Idempotency-Key with the first reply, reserving once', async () => {
+    const fresh = await startHospitalBackend({ port: 0, today });
+    try {
+      const path = '/grandoaks/categories/surgery/reserve';
+      const body = reservation('thomas collins', 'grandoaks');
+      const first = await call(fresh, 'POST', path, body, { 'idempotency-key': 'key-1' });
+      const again = await call(fresh, 'POST', path, body, { 'idempotency-key': 'key-1' });
+      const other = await call(fresh, 'POST', path, body, { 'idempotency-key': 'key-2' });
+      expect(first.status).toBe(200);
+      expect(again.status).toBe(200);
+      expect(again.body).toEqual(first.body);
+      expect(first.body.appointmentNumber).toBe(1);
+      expect(other.body.appointmentNumber).toBe(2);
+      expect(fresh.reservations).toBe(2);
+      expect(fresh.duplicatesSuppressed).toBe(1);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('reserves every time for requests without an Idempotency-Key', async () => {
+    const fresh = await startHospitalBackend({ port: 0, today });
+    try {
+      const path = '/grandoaks/categories/surgery/reserve';
+      const body = reservation('thomas collins', 'grandoaks');
+      const first = await call(fresh, 'POST', path, body);
+      const second = await call(fresh, 'POST', path, body);
+      expect([first.body.appointmentNumber, second.body.appointmentNumber]).toEqual([1, 2]);
+      expect(fresh.duplicatesSuppressed).toBe(0);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('does not remember a refused reservation under its key, so a corrected retry reserves', async () => {
+    const fresh = await startHospitalBackend({ port: 0, today });
+    try {
+      const path = '/grandoaks/categories/surgery/reserve';
+      const key = { 'idempotency-key': 'key-refused' };
+      const refused = await call(fresh, 'POST', path, reservation('dr who', 'grandoaks'), key);
+      const made = await call(fresh, 'POST', path, reservation('thomas collins', 'grandoaks'), key);
+      expect(refused.status).toBe(400);
+      expect(made.status).toBe(200);
+      expect(made.body.appointmentNumber).toBe(1);
+      expect(fresh.duplicatesSuppressed).toBe(0);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('answers 404 for a hospital id it does not know', async () => {

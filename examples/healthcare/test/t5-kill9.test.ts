@@ -7,15 +7,22 @@
  * hospital comes up on that port (a recording stand-in, so each delivery's body can be counted), the
  * example starts again on the same store, and every reservation must arrive. Duplicates are counted.
  *
+ * The second variant kills it mid-delivery: the hospital is up but slow (300–500 ms a reservation), and the
+ * kill lands while one reservation is at the hospital, reserved but not yet answered. After the restart that
+ * one is delivered again (at least once), under the same `Idempotency-Key`; the hospital, running the
+ * bundled mock's reservation logic, answers it without reserving twice.
+ *
  * Needs PostgreSQL (`DATABASE_URL`) and RabbitMQ (`AMQP_URL`); each suite skips with a visible line when
  * its service is not there. Tables and queues are unique per run and removed afterwards.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { amqpConnection } from '@mediary/amqp';
 import { postgresMessageStore } from '@mediary/postgres';
 import { eventually, serviceGate } from '@mediary/testing';
 import { useSharedService } from '@mediary/testing/conformance';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createHospitalService } from '../src/hospital-service.js';
 import type { ForwardingStats } from '../src/store-and-forward.js';
 import { type MainProcess, startMain } from './main-process.js';
 import { freePort, patient, reservation, startFakeBackend } from './support.js';
@@ -129,22 +136,181 @@ async function survivesKill9(store: Record<string, string>): Promise<void> {
   expect(await second.exit).toEqual({ code: 0, signal: null });
 }
 
+/** What the slow hospital saw: every delivery's key in arrival order, and what its reservation logic did. */
+interface SlowHospital {
+  readonly url: string;
+  readonly keys: readonly string[];
+  /** Reservations the bundled mock's logic actually made. */
+  reservations(): number;
+  /** Deliveries it answered from an earlier reply of the same key. */
+  duplicatesSuppressed(): number;
+  /** Calls `hook` when the next delivery arrives, before it is answered. */
+  onNextDelivery(hook: () => void): void;
+}
+
+/**
+ * A hospital that runs the bundled mock's reservation logic (`Idempotency-Key` honoured) the moment a
+ * delivery arrives, then takes 300–500 ms to answer, so a kill can land between the reservation and its reply.
+ */
+async function slowHospital(): Promise<SlowHospital> {
+  const service = createHospitalService();
+  const keys: string[] = [];
+  let hook: (() => void) | undefined;
+  const backend = await startFakeBackend((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const key = req.headers['idempotency-key'];
+      const idempotencyKey = typeof key === 'string' ? key : undefined;
+      keys.push(idempotencyKey ?? '(none)');
+      const path = new URL(req.url ?? '/', 'http://hospital').pathname;
+      const reply = service.handle(req.method ?? 'GET', path, Buffer.concat(chunks), { idempotencyKey });
+      const fire = hook;
+      hook = undefined;
+      fire?.();
+      setTimeout(
+        () => {
+          if (res.destroyed) return;
+          res.writeHead(reply.status, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(reply.body));
+        },
+        300 + Math.floor(Math.random() * 200),
+      );
+    });
+  });
+  cleanup.push(() => backend.close());
+  return {
+    url: backend.url,
+    keys,
+    reservations: () => service.reservations,
+    duplicatesSuppressed: () => service.duplicatesSuppressed,
+    onNextDelivery(next) {
+      hook = next;
+    },
+  };
+}
+
+/**
+ * Accepts N reservations with a slow hospital up, kills the example with SIGKILL while a delivery is at the
+ * hospital, restarts it on the same store, and checks that all N keys arrive and each reserves once.
+ */
+async function survivesKill9MidDelivery(store: Record<string, string>): Promise<void> {
+  const hospital = await slowHospital();
+  const env = {
+    ...store,
+    HOSPITAL_URL: hospital.url,
+    FORWARD_INTERVAL_MS: '200',
+    FORWARD_MAX_ATTEMPTS: '1000',
+    // Bounds the lease (timeout + 5 s) the row being delivered keeps in PostgreSQL after the kill.
+    BACKEND_TIMEOUT_MS: '2000',
+    MEDIARY_LOG_LEVEL: 'error',
+  };
+
+  const firstPort = await freePort();
+  const first = main({ ...env, HTTP_PORT: String(firstPort) });
+  await first.waitFor('healthcare: ready');
+  const firstBase = `http://127.0.0.1:${firstPort}`;
+  const ids = await Promise.all(
+    Array.from({ length: N }, async (_, i) => {
+      const reply = await request(`${firstBase}/healthcare/async/categories/surgery/reserve`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...reservation, patient: { ...patient, name: `mid-delivery patient ${i}` } }),
+      });
+      const text = await reply.body.text();
+      expect(reply.statusCode, text).toBe(202);
+      return (JSON.parse(text) as { id: string }).id;
+    }),
+  );
+  expect(new Set(ids).size).toBe(N);
+
+  // Some reservations are through; the kill lands as the next one reaches the hospital, before its reply.
+  await eventually(() => expect(new Set(hospital.keys).size).toBeGreaterThanOrEqual(3), {
+    timeoutMs: 10_000,
+  });
+  const killed = new Promise<number>((resolve) => {
+    hospital.onNextDelivery(() => {
+      first.child.kill('SIGKILL');
+      resolve(new Set(hospital.keys).size);
+    });
+  });
+  const seenAtKill = await killed;
+  expect((await first.exit).signal).toBe('SIGKILL');
+  expect(seenAtKill).toBeLessThan(N);
+
+  const secondPort = await freePort();
+  const second = main({ ...env, HTTP_PORT: String(secondPort) });
+  await second.waitFor('healthcare: ready');
+  const secondBase = `http://127.0.0.1:${secondPort}`;
+  await eventually(() => expect(new Set(hospital.keys).size).toBe(N), { timeoutMs: 30_000 });
+  await eventually(async () => expect(await stats(secondBase)).toMatchObject({ pending: 0 }), {
+    timeoutMs: 10_000,
+  });
+
+  const deliveries = hospital.keys.length;
+  const distinct = new Set(hospital.keys).size;
+  const duplicateDeliveries = deliveries - distinct;
+  const duplicateReservations = hospital.reservations() - distinct;
+  console.log(
+    `kill -9 mid-delivery with ${store.STORE_URL?.split(':')[0]}: ${N} accepted, killed with ${seenAtKill} seen, deliveries=${deliveries}, distinct keys=${distinct}, duplicate deliveries=${duplicateDeliveries}, duplicates that reached the reservation logic with idempotency on=${duplicateReservations}`,
+  );
+  // Every delivery carried the id its 202 answered, and every accepted reservation arrived.
+  expect([...new Set(hospital.keys)].sort()).toEqual([...ids].sort());
+  // The kill caught one reservation at the hospital: it came again after the restart, under the same key…
+  expect(duplicateDeliveries).toBeGreaterThanOrEqual(1);
+  expect(hospital.duplicatesSuppressed()).toBe(duplicateDeliveries);
+  // …and was answered without reserving twice.
+  expect(duplicateReservations).toBe(0);
+  expect(await stats(secondBase)).toMatchObject({ pending: 0, deadLettered: 0 });
+
+  second.child.kill('SIGTERM');
+  expect(await second.exit).toEqual({ code: 0, signal: null });
+}
+
+async function postgresStore(): Promise<Record<string, string>> {
+  const table = uniqueStoreName();
+  cleanup.push(async () => {
+    const admin = postgresMessageStore({ connectionString: postgres.url, table });
+    try {
+      await admin.pool.query(`DROP TABLE IF EXISTS "${table}", "${table}_dead_letter"`);
+    } finally {
+      await admin.close();
+    }
+  });
+  return { STORE_URL: postgres.url, STORE_TABLE: table };
+}
+
+async function amqpStore(): Promise<Record<string, string>> {
+  const queue = uniqueStoreName();
+  cleanup.push(async () => {
+    const connection = amqpConnection({ url: amqp.url, name: 'mediary-t5-cleanup' });
+    connection.acquire();
+    try {
+      const channel = await (await connection.whenOpen(5000)).createChannel();
+      await channel.deleteQueue(queue);
+      await channel.deleteQueue(`${queue}.dead-letter`);
+      await channel.close();
+    } finally {
+      await connection.release();
+    }
+  });
+  return { STORE_URL: amqp.url, STORE_QUEUE: queue };
+}
+
 describe.skipIf(!postgres.available)('T5 with STORE_URL=postgres://…', () => {
   // Fault tests elsewhere restart PostgreSQL and stop RabbitMQ; they wait for this file, and it for them.
   useSharedService('postgres');
   it(
     'delivers every reservation accepted before a kill -9 once the example is back',
     async () => {
-      const table = uniqueStoreName();
-      cleanup.push(async () => {
-        const admin = postgresMessageStore({ connectionString: postgres.url, table });
-        try {
-          await admin.pool.query(`DROP TABLE IF EXISTS "${table}", "${table}_dead_letter"`);
-        } finally {
-          await admin.close();
-        }
-      });
-      await survivesKill9({ STORE_URL: postgres.url, STORE_TABLE: table });
+      await survivesKill9(await postgresStore());
+    },
+    TEST_TIMEOUT_MS,
+  );
+  it(
+    'delivers every reservation once more at most after a kill -9 mid-delivery, reserving each once',
+    async () => {
+      await survivesKill9MidDelivery(await postgresStore());
     },
     TEST_TIMEOUT_MS,
   );
@@ -155,20 +321,14 @@ describe.skipIf(!amqp.available)('T5 with STORE_URL=amqp://…', () => {
   it(
     'delivers every reservation accepted before a kill -9 once the example is back',
     async () => {
-      const queue = uniqueStoreName();
-      cleanup.push(async () => {
-        const connection = amqpConnection({ url: amqp.url, name: 'mediary-t5-cleanup' });
-        connection.acquire();
-        try {
-          const channel = await (await connection.whenOpen(5000)).createChannel();
-          await channel.deleteQueue(queue);
-          await channel.deleteQueue(`${queue}.dead-letter`);
-          await channel.close();
-        } finally {
-          await connection.release();
-        }
-      });
-      await survivesKill9({ STORE_URL: amqp.url, STORE_QUEUE: queue });
+      await survivesKill9(await amqpStore());
+    },
+    TEST_TIMEOUT_MS,
+  );
+  it(
+    'delivers every reservation once more at most after a kill -9 mid-delivery, reserving each once',
+    async () => {
+      await survivesKill9MidDelivery(await amqpStore());
     },
     TEST_TIMEOUT_MS,
   );

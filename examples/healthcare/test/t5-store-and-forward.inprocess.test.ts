@@ -154,6 +154,18 @@ describe('T5 POST /healthcare/async/categories/{category}/reserve', () => {
     });
   });
 
+  it('sends every attempt at a reservation with the same Idempotency-Key, the id of its 202', async () => {
+    await using t = await setup();
+    t.forward.replyOnce({ status: 503, json: { error: 'busy' } }).reply({ json: { appointmentNumber: 1 } });
+    const first = await t.reserve('a');
+    const second = await t.reserve('b');
+
+    await t.h.clock.tick(POLL_MS);
+    await t.h.clock.tick(INTERVAL_MS);
+    expect(delivered(t.forward)).toEqual(['a', 'a', 'b']);
+    expect(t.forward.calls.map((call) => call.headers['idempotency-key'])).toEqual([first, first, second]);
+  });
+
   it('dead-letters a reservation with its original body after FORWARD_MAX_ATTEMPTS and goes on', async () => {
     await using t = await setup();
     t.forward
