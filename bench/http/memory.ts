@@ -33,6 +33,8 @@ export interface MemoryRow {
   readonly idleRssMiB: number | undefined;
   /** Peak resident set over the process's life (MiB). */
   readonly peakRssMiB: number | undefined;
+  /** Peak resident set ÷ the pass-through baseline's in the same case and run. */
+  readonly peakRatio?: number;
   /** Set when the transfer failed or delivered the wrong number of bytes. */
   readonly error?: string;
 }
@@ -178,5 +180,11 @@ export async function runMemory(
       rows.push(row);
     }
   }
-  return rows;
+  const baseline = targets.find((target) => target.baseline && target.scenario === 'pass')?.name;
+  return rows.map((row) => {
+    const base = rows.find((other) => other.target === baseline && other.case === row.case)?.peakRssMiB;
+    return base === undefined || row.peakRssMiB === undefined
+      ? row
+      : { ...row, peakRatio: row.peakRssMiB / base };
+  });
 }

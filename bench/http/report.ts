@@ -38,7 +38,7 @@ function throughputTable(rows: readonly ThroughputRow[]): string[][] {
 
 function memoryTable(rows: readonly MemoryRow[]): string[][] {
   return [
-    ['target', 'case', 'bytes', 'MiB/s', 'idle RSS MiB', 'peak RSS MiB', 'result'],
+    ['target', 'case', 'bytes', 'MiB/s', 'idle RSS MiB', 'peak RSS MiB', 'peak ÷ baseline', 'result'],
     ...rows.map((row) => [
       row.target,
       row.case,
@@ -46,6 +46,7 @@ function memoryTable(rows: readonly MemoryRow[]): string[][] {
       fixed(row.mibPerSecond, 0),
       fixed(row.idleRssMiB, 1),
       fixed(row.peakRssMiB, 1),
+      fixed(row.peakRatio, 2),
       row.error ?? 'ok',
     ]),
   ];
@@ -109,7 +110,8 @@ function markdown(report: Report): string {
   if (report.memory.length > 0) {
     sections.push(
       '## Streaming memory\n\n' +
-        'Peak resident set (`VmHWM`) of the serving process; each case runs on a freshly started target.\n\n' +
+        'Peak resident set (`VmHWM`) of the serving process; each case runs on a freshly started target. ' +
+        '`peak ÷ baseline` compares with the undici pass-through baseline in the same case of the same run.\n\n' +
         markdownTable(memoryTable(report.memory)),
     );
   }

@@ -20,7 +20,7 @@
  * @module
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { canPin, spawnServer } from './child-process.js';
@@ -61,6 +61,12 @@ async function startAll(targets: readonly BenchTarget[], upstreamUrl: string): P
   return running;
 }
 
+function loadText(): string {
+  return loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
+}
+
 async function main(): Promise<void> {
   const mode = (process.argv[2] ?? 'throughput') as Mode;
   if (!['throughput', 'memory', 'all'].includes(mode))
@@ -76,6 +82,8 @@ async function main(): Promise<void> {
   };
   const targets = selectTargets(defaultTargets);
   const startedAt = new Date().toISOString();
+  // Other work on the machine moves every number: the load average goes into the report with them.
+  const loadAtStart = loadText();
   const workDir = mkdtempSync(join(tmpdir(), 'mediary-bench-'));
   // The upstream shares the load generator's CPU so the server under test has a core to itself.
   const upstream = await spawnServer(new URL('./upstream.ts', import.meta.url), {
@@ -106,6 +114,8 @@ async function main(): Promise<void> {
       cpu: cpus()[0]?.model ?? 'unknown',
       cores: cpus().length,
       placement: placement(canPin(), SERVER_CPU),
+      'load average (1, 5, 15 min) at start': loadAtStart,
+      'load average at end': loadText(),
     },
     config: {
       mode,

@@ -110,5 +110,43 @@ export const baselineTargets: readonly BenchTarget[] = [
   }),
 ];
 
-/** Everything the runner measures by default. Add the Mediary server's three routes here. */
-export const defaultTargets: readonly BenchTarget[] = [directTarget, ...baselineTargets];
+const mediaryServer = here('../server/main.ts');
+
+/**
+ * Mediary's benchmark server (`bench/server/main.ts`), one process per scenario serving that route only
+ * (`ROUTES`), as the baselines do. `mediary-cbr` routes by peeking at the one field (`jsonField`);
+ * `mediary-cbr-parse` parses the whole body, as the baseline does.
+ */
+export const mediaryTargets: readonly BenchTarget[] = [
+  scriptTarget({
+    name: 'mediary-pass',
+    scenario: 'pass',
+    path: '/pass',
+    script: mediaryServer,
+    env: { ROUTES: 'pass' },
+  }),
+  scriptTarget({
+    name: 'mediary-cbr',
+    scenario: 'cbr',
+    path: '/cbr',
+    script: mediaryServer,
+    env: { ROUTES: 'cbr' },
+  }),
+  scriptTarget({
+    name: 'mediary-cbr-parse',
+    scenario: 'cbr',
+    path: '/cbr',
+    script: mediaryServer,
+    env: { ROUTES: 'cbr', CBR_MODE: 'parse' },
+  }),
+  scriptTarget({
+    name: 'mediary-xml',
+    scenario: 'xml',
+    path: '/xml',
+    script: mediaryServer,
+    env: { ROUTES: 'xml' },
+  }),
+];
+
+/** Everything the runner measures by default. */
+export const defaultTargets: readonly BenchTarget[] = [directTarget, ...baselineTargets, ...mediaryTargets];

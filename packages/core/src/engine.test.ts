@@ -299,6 +299,41 @@ describe('engine lifecycle', () => {
     expect(already.context.vars.aborted).toBe(true);
   });
 
+  it('aborts a message through the function bindAbort hands the caller, and ignores it once dispatch returned', async () => {
+    const engine = quietEngine('bind-abort');
+    let abort: ((reason: unknown) => void) | undefined;
+    const running = engine.dispatch(sequence([gate(new Promise<void>(() => {}))]), createMessage(), {
+      bindAbort: (fn) => {
+        abort = fn;
+      },
+    });
+    abort?.(new DOMException('client went away', 'AbortError'));
+    const result = await running;
+    expect(!result.ok && result.error.code).toBe('MEDIARY_ABORTED');
+
+    let late: ((reason: unknown) => void) | undefined;
+    const done = await engine.dispatch(
+      sequence([
+        (ctx) => {
+          ctx.vars.signal = ctx.signal;
+        },
+      ]),
+      createMessage(),
+      { bindAbort: (fn) => (late = fn) },
+    );
+    late?.(new Error('too late'));
+    expect((done.context.vars.signal as AbortSignal).aborted).toBe(false);
+  });
+
+  it('gives every context the same shape, with signal an own property that survives a spread', async () => {
+    const engine = quietEngine('context-shape');
+    const exchange = await engine.dispatch(sequence([]), createMessage());
+    const copy = { ...exchange.context, vars: {} };
+    expect(Object.keys(exchange.context)).toContain('signal');
+    expect(copy.signal).toBe(exchange.context.signal);
+    expect(copy.signal.aborted).toBe(false);
+  });
+
   it('starts and stops sources and closes endpoints, announcing each stage on the bus', async () => {
     const calls: string[] = [];
     const source: Source = {

@@ -22,13 +22,20 @@ export class Headers implements Iterable<[string, string]> {
     }
     this.#map = new Map();
     if (!init) return;
-    const entries = Symbol.iterator in init ? init : Object.entries(init);
-    for (const [name, value] of entries as Iterable<
-      readonly [string, string | readonly string[] | undefined]
-    >) {
-      if (value === undefined) continue;
-      this.#map.set(name.toLowerCase(), typeof value === 'string' ? value : value.join(', '));
+    if (Symbol.iterator in init) {
+      for (const [name, value] of init as Iterable<readonly [string, string]>) this.#add(name, value);
+      return;
     }
+    // A record (node's request headers, every message's): walked in place, no entries array per message.
+    const record = init as Readonly<Record<string, string | readonly string[] | undefined>>;
+    for (const name in record) {
+      if (Object.hasOwn(record, name)) this.#add(name, record[name]);
+    }
+  }
+
+  #add(name: string, value: string | readonly string[] | undefined): void {
+    if (value === undefined) return;
+    this.#map.set(name.toLowerCase(), typeof value === 'string' ? value : value.join(', '));
   }
 
   get(name: string): string | undefined {

@@ -13,8 +13,8 @@ import type { ConnectionOptions } from 'node:tls';
 import { coreErrors, type Endpoint, type Expr, evaluate, Message, type MessageContext } from '@mediary/core';
 import { Agent, type Dispatcher } from 'undici';
 import { httpClientErrors } from './errors.js';
+import { dispatchRequest, type ReplyHead } from './internal/dispatch-request.js';
 import { ExchangeGuard } from './internal/exchange-guard.js';
-import { guardedBody } from './internal/guarded-body.js';
 import { forwardedHeaders, replyHeaders } from './internal/headers.js';
 import { type Hop, nextHop } from './internal/redirect.js';
 import { discard, header, readPrefix, statusError } from './internal/reply.js';
@@ -122,18 +122,19 @@ export function httpEndpoint(options: HttpEndpointOptions): HttpEndpoint {
   const failOnStatus = options.failOnStatus ?? false;
   const authorization = authHeader(options.auth);
   const agent = createAgent(options);
+  const configuredHeaders = Object.entries(options.headers ?? {});
   const inFlight = new Set<ExchangeGuard>();
 
   async function send(message: Message, ctx: MessageContext): Promise<Message> {
-    const guard = new ExchangeGuard({
+    const guard: ExchangeGuard = new ExchangeGuard({
       endpoint: name,
       origin,
       timeoutMs,
       clock: ctx.engine.clock,
       signal: ctx.signal,
+      onFinish: () => inFlight.delete(guard),
     });
     inFlight.add(guard);
-    void guard.settled.then(() => inFlight.delete(guard));
     let hop: Hop;
     try {
       guard.throwIfStopped();
@@ -144,17 +145,21 @@ export function httpEndpoint(options: HttpEndpointOptions): HttpEndpoint {
     }
     try {
       for (let redirects = 0; ; redirects++) {
-        const reply = await agent.request({
-          origin: hop.origin,
-          path: hop.path,
-          method: hop.method as Dispatcher.HttpMethod,
-          headers: hop.headers,
-          // undici streams any async iterable; its types only name Readable.
-          body: (hop.body ?? null) as Uint8Array | Readable | null,
-          signal: guard.signal,
-          headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
-        });
+        const reply = await dispatchRequest(
+          agent,
+          {
+            origin: hop.origin,
+            path: hop.path,
+            method: hop.method as Dispatcher.HttpMethod,
+            headers: hop.headers,
+            // undici streams any async iterable; its types only name Readable.
+            body: (hop.body ?? null) as Uint8Array | Readable | null,
+            headersTimeout: timeoutMs,
+            bodyTimeout: timeoutMs,
+          },
+          guard,
+          maxReplyBytes,
+        );
         const next =
           redirects < followRedirects
             ? nextHop(hop, reply.statusCode, header(reply.headers.location))
@@ -174,7 +179,7 @@ export function httpEndpoint(options: HttpEndpointOptions): HttpEndpoint {
     const target = path.expand((variable) => lookup(ctx, variable));
     const headers = forwardedHeaders(message.headers, forward);
     headers['x-correlation-id'] ??= ctx.correlationId;
-    for (const [header, value] of Object.entries(options.headers ?? {})) {
+    for (const [header, value] of configuredHeaders) {
       headers[header.toLowerCase()] = String(await evaluate(value, ctx));
     }
     if (authorization !== undefined) headers.authorization = authorization;
@@ -196,7 +201,7 @@ export function httpEndpoint(options: HttpEndpointOptions): HttpEndpoint {
   }
 
   async function toMessage(
-    reply: Dispatcher.ResponseData,
+    reply: ReplyHead,
     verb: string,
     guard: ExchangeGuard,
     ctx: MessageContext,
@@ -218,7 +223,7 @@ export function httpEndpoint(options: HttpEndpointOptions): HttpEndpoint {
       guard.finish();
       return new Message(init);
     }
-    return new Message({ ...init, body: guardedBody(body, guard, maxReplyBytes) });
+    return new Message({ status, headers, limits: ctx.engine.limits, body });
   }
 
   return {

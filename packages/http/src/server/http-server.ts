@@ -26,6 +26,7 @@ import {
   toMediaryError,
 } from '@mediary/core';
 import { httpErrors } from '../errors.js';
+import { inboundBody } from '../internal/inbound-body.js';
 import type { HttpApi } from './http-api.js';
 import { onClientError } from './internal/client-error.js';
 import { handleRequest, type InboundRequest, type ServerRuntime } from './internal/handler.js';
@@ -269,7 +270,7 @@ class NodeHttpServer implements HttpServer {
       sendError(reply, toMediaryError(error), { headers: { connection: 'close' }, log: rt.log });
       return reply.result();
     }
-    await handleRequest(rt, inbound, reply, { signal: new AbortController().signal });
+    await handleRequest(rt, inbound, reply, {});
     return reply.result();
   }
 
@@ -311,42 +312,62 @@ class NodeHttpServer implements HttpServer {
   }
 
   #onRequest(req: IncomingMessage, res: ServerResponse, expectContinue: boolean): void {
-    const controller = new AbortController();
-    res.once('close', () => {
-      if (!res.writableFinished) controller.abort(httpErrors.CLIENT_CLOSED());
-    });
-    const inbound: InboundRequest = {
-      method: req.method ?? 'GET',
-      url: req.url ?? '/',
-      headers: req.headers,
-      rawHeaders: req.rawHeaders,
-      httpVersion: req.httpVersion,
-      remoteAddress: req.socket.remoteAddress,
-      body: requestBody(req),
-      get complete() {
-        return req.complete;
-      },
-    };
-    const handling: Promise<void> = handleRequest(this.#runtime!, inbound, res as ReplyTarget, {
-      signal: controller.signal,
-      ...(expectContinue ? { onContinue: () => res.writeContinue() } : {}),
-    })
-      .catch((error: unknown) => {
-        // handleRequest never throws; this is the last guard that keeps a bug from crashing the process.
-        this.#runtime?.log.error('request handling failed', { cause: String(error) });
-        res.destroy();
-      })
-      .finally(() => this.#handling.delete(handling));
+    const handling: Promise<void> = this.#handle(req, res, expectContinue).finally(() =>
+      this.#handling.delete(handling),
+    );
     this.#handling.add(handling);
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse, expectContinue: boolean): Promise<void> {
+    // A client that goes away aborts its message; no abort signal is made for the many that stay.
+    let abortMessage: ((reason: unknown) => void) | undefined;
+    let gone = false;
+    res.once('close', () => {
+      if (res.writableFinished) return;
+      gone = true;
+      abortMessage?.(httpErrors.CLIENT_CLOSED());
+    });
+    try {
+      await handleRequest(this.#runtime!, new SocketRequest(req), res as ReplyTarget, {
+        bindAbort: (abort) => {
+          if (gone) abort(httpErrors.CLIENT_CLOSED());
+          else abortMessage = abort;
+        },
+        ...(expectContinue ? { onContinue: () => res.writeContinue() } : {}),
+      });
+    } catch (error) {
+      // handleRequest never throws; this is the last guard that keeps a bug from crashing the process.
+      this.#runtime?.log.error('request handling failed', { cause: String(error) });
+      res.destroy();
+    }
   }
 }
 
-/**
- * The request stream as a message body. Iterated without destroying on early exit: when core stops reading
- * an oversized body it must not kill the socket before the `413` goes out.
- */
-function requestBody(req: IncomingMessage): BodySource {
-  return { [Symbol.asyncIterator]: () => req.iterator({ destroyOnReturn: false }) };
+/** A socket request as the handler sees it: a class, so every request has the same shape. */
+class SocketRequest implements InboundRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingMessage['headers'];
+  readonly rawHeaders: readonly string[];
+  readonly httpVersion: string;
+  readonly remoteAddress: string | undefined;
+  readonly body: BodySource;
+  readonly #req: IncomingMessage;
+
+  constructor(req: IncomingMessage) {
+    this.method = req.method ?? 'GET';
+    this.url = req.url ?? '/';
+    this.headers = req.headers;
+    this.rawHeaders = req.rawHeaders;
+    this.httpVersion = req.httpVersion;
+    this.remoteAddress = req.socket.remoteAddress;
+    this.body = inboundBody(req);
+    this.#req = req;
+  }
+
+  get complete(): boolean {
+    return this.#req.complete;
+  }
 }
 
 function checkOptions(options: HttpServerOptions): void {

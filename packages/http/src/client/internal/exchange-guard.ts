@@ -21,41 +21,59 @@ export interface ExchangeGuardOptions {
   readonly clock: Clock;
   /** The message's signal: a client gone or a route timeout cancels the backend request. */
   readonly signal: AbortSignal;
+  /** Called once when the exchange is over (reply read, failed or abandoned). */
+  readonly onFinish?: () => void;
 }
 
-/** Deadline and cancellation for one exchange; `signal` goes to undici. */
+/**
+ * Deadline and cancellation for one exchange. The request in flight registers how to cancel it
+ * ({@link ExchangeGuard.onCancel}); a plain callback rather than an `AbortSignal`, which would cost an
+ * abort controller and a listener on every call.
+ */
 export class ExchangeGuard {
   readonly #options: ExchangeGuardOptions;
-  readonly #controller = new AbortController();
   readonly #timer: TimerHandle;
   readonly #onAbort: () => void;
-  readonly #settled: Promise<void>;
-  #resolveSettled!: () => void;
+  #cancel: ((reason: unknown) => void) | undefined;
+  #aborted = false;
+  #reason: unknown;
+  #settled: Promise<void> | undefined;
+  #resolveSettled: (() => void) | undefined;
   #timedOut = false;
   #finished = false;
   #reading = false;
 
   constructor(options: ExchangeGuardOptions) {
     this.#options = options;
-    this.#settled = new Promise((resolve) => {
-      this.#resolveSettled = resolve;
-    });
     this.#timer = options.clock.setTimeout(() => {
       this.#timedOut = true;
-      this.#controller.abort(httpClientErrors.TIMEOUT(this.#params()));
+      this.#abort(httpClientErrors.TIMEOUT(this.#params()));
     }, options.timeoutMs);
-    this.#onAbort = () => this.#controller.abort(options.signal.reason);
-    if (options.signal.aborted) this.#controller.abort(options.signal.reason);
+    this.#onAbort = () => this.#abort(options.signal.reason);
+    if (options.signal.aborted) this.#abort(options.signal.reason);
     else options.signal.addEventListener('abort', this.#onAbort, { once: true });
   }
 
-  /** Aborts the undici request (and its reply body) on deadline or cancellation. */
-  get signal(): AbortSignal {
-    return this.#controller.signal;
+  /** True once the exchange was cancelled (deadline, message aborted, endpoint closing). */
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  /**
+   * Registers how to cancel the request in flight (undici's abort); called at once when the exchange is
+   * already cancelled. A later request of the exchange (a redirect) replaces the earlier one.
+   */
+  onCancel(cancel: (reason: unknown) => void): void {
+    this.#cancel = cancel;
+    if (this.#aborted) cancel(this.#reason);
   }
 
   /** Resolves once the exchange is over (reply read, failed or abandoned). */
   get settled(): Promise<void> {
+    if (this.#finished) return Promise.resolve();
+    this.#settled ??= new Promise((resolve) => {
+      this.#resolveSettled = resolve;
+    });
     return this.#settled;
   }
 
@@ -70,13 +88,13 @@ export class ExchangeGuard {
 
   /** Cancels the exchange from outside (the endpoint closing): a pending or later read fails with `reason`. */
   abort(reason: MediaryError): void {
-    this.#controller.abort(reason);
+    this.#abort(reason);
     this.finish();
   }
 
   /** Throws the cancellation error when the exchange may not start or go on. */
   throwIfStopped(): void {
-    if (this.#controller.signal.aborted) throw this.failure(this.#controller.signal.reason, 'request');
+    if (this.#aborted) throw this.failure(this.#reason, 'request');
   }
 
   /** Ends the exchange: clears the deadline and the abort listener. Safe to call more than once. */
@@ -85,7 +103,15 @@ export class ExchangeGuard {
     this.#finished = true;
     this.#options.clock.clearTimeout(this.#timer);
     this.#options.signal.removeEventListener('abort', this.#onAbort);
-    this.#resolveSettled();
+    this.#resolveSettled?.();
+    this.#options.onFinish?.();
+  }
+
+  #abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason;
+    this.#cancel?.(reason);
   }
 
   /** Maps anything thrown during the exchange to a Mediary error (and ends the exchange). */

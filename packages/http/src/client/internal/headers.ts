@@ -24,10 +24,13 @@ const OUTBOUND_OWN = new Set(['host', 'content-length', 'expect']);
 /** Headers that carry credentials: never sent to another origin after a redirect. */
 export const CREDENTIAL_HEADERS: readonly string[] = ['authorization', 'cookie', 'proxy-authorization'];
 
+const NO_TOKENS: ReadonlySet<string> = new Set();
+
 /** Names a `Connection` header lists are hop-by-hop for that message too. */
-function connectionTokens(value: string | undefined): Set<string> {
+function connectionTokens(value: string | undefined): ReadonlySet<string> {
+  // Nearly every message has none (or only keep-alive/close): no set to build.
+  if (!value || value === 'keep-alive' || value === 'close') return NO_TOKENS;
   const tokens = new Set<string>();
-  if (!value) return tokens;
   for (const token of value.split(',')) {
     const name = token.trim().toLowerCase();
     if (name) tokens.add(name);
@@ -61,7 +64,8 @@ export function replyHeaders(
   const out: Record<string, string | string[]> = Object.create(null);
   const connection = raw.connection;
   const listed = connectionTokens(Array.isArray(connection) ? connection.join(',') : connection);
-  for (const [name, value] of Object.entries(raw)) {
+  for (const name in raw) {
+    const value = raw[name];
     const lower = name.toLowerCase();
     if (value === undefined || HOP_BY_HOP.has(lower) || listed.has(lower)) continue;
     out[lower] = value;

@@ -4,19 +4,18 @@
  *
  * @module
  */
-import type { Readable } from 'node:stream';
 import { MediaryError } from '@mediary/core';
 import { httpClientErrors } from '../errors.js';
+import type { ReplyBody } from './dispatch-request.js';
 import type { ExchangeGuard } from './exchange-guard.js';
 
 /** How much of an error reply's body `failOnStatus` keeps for handlers and logs. */
 const ERROR_BODY_BYTES = 4096;
 const ERROR_BODY_CHARS = 1000;
 
-/** Destroys a reply body nobody will read; its abort error must not reach the process as unhandled. */
-export function discard(body: Readable): void {
-  body.on('error', () => {});
-  body.destroy();
+/** Drops a reply body nobody will read: the request is aborted unless the reply already ended. */
+export function discard(body: ReplyBody): void {
+  void body.return();
 }
 
 export function header(value: string | string[] | undefined): string | undefined {
@@ -24,11 +23,11 @@ export function header(value: string | string[] | undefined): string | undefined
 }
 
 /** Reads the start of an error reply (for handlers and logs) and drops the rest. */
-export async function readPrefix(body: Readable, guard: ExchangeGuard): Promise<string> {
-  const chunks: Buffer[] = [];
+export async function readPrefix(body: ReplyBody, guard: ExchangeGuard): Promise<string> {
+  const chunks: Uint8Array[] = [];
   let size = 0;
   try {
-    for await (const chunk of body as AsyncIterable<Buffer>) {
+    for await (const chunk of body) {
       chunks.push(chunk);
       size += chunk.byteLength;
       if (size >= ERROR_BODY_BYTES) break;

@@ -5,6 +5,7 @@
  * @module
  */
 import type { BodySource, Message, MessageContext } from '@mediary/core';
+import { inboundStream } from '../../internal/inbound-body.js';
 import { httpClientErrors } from '../errors.js';
 import { parseUriTemplate, type UriTemplate } from '../uri-template.js';
 
@@ -62,7 +63,9 @@ export async function requestBody(
   const length = message.headers.get('content-length');
   if (length === '0') return undefined;
   if (method === 'GET' && length === undefined) return undefined;
-  return message.stream();
+  const body = message.stream();
+  // The inbound request stream itself, when nobody read it: undici pipes a stream cheaper than it iterates.
+  return inboundStream(body) ?? body;
 }
 
 /** `{x}` comes from the message's variables, else from the inbound path parameters. */

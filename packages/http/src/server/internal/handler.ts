@@ -55,8 +55,8 @@ export interface ServerRuntime {
 }
 
 export interface HandleOptions {
-  /** Aborts when the client goes away. */
-  readonly signal: AbortSignal;
+  /** Receives the function that aborts the message when the client goes away (see `DispatchOptions`). */
+  readonly bindAbort?: (abort: (reason: unknown) => void) => void;
   /** Called once the request passed every check, when the client waits for `100 Continue`. */
   readonly onContinue?: () => void;
 }
@@ -147,15 +147,13 @@ export async function handleRequest(
     }
 
     options.onContinue?.();
-    const message = createMessage({
-      headers: req.headers,
-      ...(hasBody ? { body: req.body } : {}),
-      limits: rt.messageLimits,
-    });
+    const message = hasBody
+      ? createMessage({ headers: req.headers, body: req.body, limits: rt.messageLimits })
+      : createMessage({ headers: req.headers, limits: rt.messageLimits });
     const routeId = target.kind === 'resource' ? target.resource.routeId : target.proxy.routeId;
     const exchange = await rt.engine.dispatch(routeId, message, {
       transport: transportInfo(req, method, path, query, target, match.params),
-      signal: options.signal,
+      ...(options.bindAbort ? { bindAbort: options.bindAbort } : {}),
     });
     // A stopping server sends clients elsewhere; an unread body is not read to find the next request.
     if (rt.readiness() === 'stopping' || (!exchange.ok && hasBody && !req.complete))
