@@ -28,12 +28,11 @@ import {
   createEngine,
   defineMediator,
   type Expr,
+  jsonField,
   type Mediator,
   respond,
 } from '@mediary/core';
 import { type HttpResource, httpApi, httpEndpoint, httpServer } from '@mediary/http';
-// Until `@mediary/core` exports it (index.ts: `export { jsonField, peekJsonField } from './json-peek.js';`).
-import { jsonField } from '../../packages/core/src/json-peek.js';
 import {
   isMainModule,
   portFromEnv,

@@ -53,6 +53,7 @@ export {
   template,
 } from './expression.js';
 export { type HeaderInit, Headers } from './headers.js';
+export { jsonField, peekJsonField } from './json-peek.js';
 export {
   type ConsoleLoggerOptions,
   createConsoleLogger,
