@@ -8,14 +8,10 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { compileServer } from '../compile.mjs';
 import { READY_PREFIX } from './server-kit.js';
 
-/** The repository's `tsx`; `--conditions` lets a Mediary server script run on workspace sources. */
-const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
-const TSX_ARGS = ['--conditions=@mediary/source'];
-
-/** How long a server may take to print its ready line (tsx compiles on first start). */
+/** How long a server may take to print its ready line. */
 const READY_TIMEOUT_MS = 30_000;
 const EXIT_TIMEOUT_MS = 5_000;
 
@@ -45,7 +41,7 @@ export function pinned(
 /** A server running in a child process. */
 export interface ServerProcess {
   readonly url: string;
-  /** The process that serves (below any `taskset`/`tsx` wrapper): the one whose memory counts. */
+  /** The process that serves (below any `taskset` wrapper): the one whose memory counts. */
   readonly pid: number;
   close(): Promise<void>;
 }
@@ -78,8 +74,12 @@ function kill(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** Scripts compiled in this run: each is compiled once, however often it is started. */
+const compiled = new Map<string, Promise<string>>();
+
 /**
- * Runs a TypeScript server script with tsx and resolves once it prints its ready line.
+ * Compiles a TypeScript server script (see `bench/compile.mjs`), runs it with node and resolves once it
+ * prints its ready line.
  *
  * @example
  * const proxy = await spawnServer(new URL('./baseline-pass.ts', import.meta.url), {
@@ -89,9 +89,14 @@ function kill(pid: number, signal: NodeJS.Signals): void {
  * });
  * await proxy.close();
  */
-export function spawnServer(script: URL | string, options: SpawnServerOptions): Promise<ServerProcess> {
-  const path = script instanceof URL ? fileURLToPath(script) : script;
-  const [command, args] = pinned(options.cpu, TSX, [...TSX_ARGS, path]);
+export async function spawnServer(script: URL | string, options: SpawnServerOptions): Promise<ServerProcess> {
+  const key = String(script);
+  let file = compiled.get(key);
+  if (!file) {
+    file = compileServer(script);
+    compiled.set(key, file);
+  }
+  const [command, args] = pinned(options.cpu, process.execPath, [await file]);
   const child = spawn(command, args, {
     env: { ...process.env, NODE_ENV: 'production', PORT: '0', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -125,7 +130,7 @@ export function spawnServer(script: URL | string, options: SpawnServerOptions): 
         url: ready.url,
         pid: ready.pid,
         async close() {
-          // The serving process closes its server and exits on SIGTERM; tsx then exits with it.
+          // The serving process closes its server and exits on SIGTERM.
           kill(ready.pid, 'SIGTERM');
           if (await waitForExit(child, EXIT_TIMEOUT_MS)) return;
           kill(ready.pid, 'SIGKILL');

@@ -6,10 +6,12 @@
  * | case | Mediary | baseline |
  * | --- | --- | --- |
  * | JSON → XML, 10 KB | `convertJsonToXml` (plain mode), and the `jsonToXml` step on a message | fast-xml-parser `XMLBuilder.build` |
+ * | JSON → XML, the HTTP `xml` scenario's bodies (`jsonPayload`, 1 KB and 100 KB) | `convertJsonToXml` (plain mode, root `root`, declaration), as `bench/server` does | `bench/http/xml.ts` `jsonToXml` (fast-xml-parser `XMLBuilder.build`), as `baseline-xml` does |
  * | XPath filter on a 10 KB XML body | the `filter(xpath.boolean(…))` step on a new message (parse + evaluate), and on a message whose XML view is already parsed | fast-xml-parser `XMLParser.parse` + a property walk |
  *
  * Each case runs `BENCH_ROUNDS` times (default 5, `BENCH_TIME_MS` per task, default 500); the table shows the
  * median over rounds of each round's median ops/s, and the ratio to the baseline (above 1: Mediary faster).
+ * `BENCH_GROUPS=payload` (a substring of the group names, comma-separated) runs only the matching groups.
  * The baselines do less than Mediary: no namespaces, no well-formedness checks beyond fast-xml-parser's, no
  * DOCTYPE refusal, no XPath — they are what a hand-written route would do.
  *
@@ -26,6 +28,8 @@ import {
 import { convertJsonToXml, jsonToXml, readXml, xpath } from '@mediary/xml';
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import { Bench } from 'tinybench';
+import { jsonPayload } from '../http/payload.js';
+import { jsonToXml as baselineJsonToXml } from '../http/xml.js';
 
 const TARGET_BYTES = 10 * 1024;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -79,6 +83,11 @@ const context = (message = createMessage()): MessageContext =>
 // ── JSON → XML ────────────────────────────────────────────────────────────────────────────────────────
 const builder = new XMLBuilder({ ignoreAttributes: true, suppressEmptyNode: false });
 const toXmlStep = jsonToXml({ mode: 'plain', root: 'root' });
+// The HTTP `xml` scenario's bodies, parsed as its servers parse them.
+const smallPayload: unknown = JSON.parse(jsonPayload(1024).toString('utf8'));
+const largePayload: unknown = JSON.parse(jsonPayload(102_400).toString('utf8'));
+const asServerConverts = (value: unknown): string =>
+  convertJsonToXml(value, { mode: 'plain', root: 'root', declaration: true });
 
 async function mediaryStep(): Promise<void> {
   const ctx = context(createMessage({ json: jsonDocument }));
@@ -115,7 +124,7 @@ interface Case {
   readonly fn: () => unknown;
 }
 
-const cases: readonly Case[] = [
+const allCases: readonly Case[] = [
   {
     group: 'JSON → XML (10 KB)',
     name: 'fast-xml-parser XMLBuilder.build',
@@ -128,6 +137,28 @@ const cases: readonly Case[] = [
     fn: () => convertJsonToXml(jsonDocument, { mode: 'plain', root: 'root' }),
   },
   { group: 'JSON → XML (10 KB)', name: 'Mediary jsonToXml step on a message', fn: mediaryStep },
+  {
+    group: 'JSON → XML (payload 1 KB)',
+    name: 'fast-xml-parser XMLBuilder.build (baseline-xml), 1 KB',
+    baseline: true,
+    fn: () => baselineJsonToXml(smallPayload),
+  },
+  {
+    group: 'JSON → XML (payload 1 KB)',
+    name: 'Mediary convertJsonToXml (plain, as bench/server), 1 KB',
+    fn: () => asServerConverts(smallPayload),
+  },
+  {
+    group: 'JSON → XML (payload 100 KB)',
+    name: 'fast-xml-parser XMLBuilder.build (baseline-xml), 100 KB',
+    baseline: true,
+    fn: () => baselineJsonToXml(largePayload),
+  },
+  {
+    group: 'JSON → XML (payload 100 KB)',
+    name: 'Mediary convertJsonToXml (plain, as bench/server), 100 KB',
+    fn: () => asServerConverts(largePayload),
+  },
   {
     group: 'XPath filter (10 KB XML)',
     name: 'fast-xml-parser parse + walk',
@@ -146,6 +177,12 @@ const cases: readonly Case[] = [
   },
 ];
 
+const groupFilter = process.env.BENCH_GROUPS?.split(',').filter((part) => part !== '');
+const cases =
+  groupFilter === undefined
+    ? allCases
+    : allCases.filter((c) => groupFilter.some((part) => c.group.includes(part)));
+
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -161,6 +198,10 @@ async function main(): Promise<void> {
     root: { orders: unknown[] };
   };
   if (parsedBack.root.orders.length !== jsonDocument.orders.length) throw new Error('conversion lost orders');
+  const payloadBack = parser.parse(asServerConverts(largePayload)) as { root: { items: unknown[] } };
+  if (payloadBack.root.items.length !== (largePayload as { items: unknown[] }).items.length) {
+    throw new Error('conversion lost payload items');
+  }
 
   const samples = new Map<string, number[]>(cases.map((c) => [c.name, []]));
   for (let round = 0; round < ROUNDS; round++) {

@@ -23,6 +23,7 @@ import { LazyAbort } from './internal/lazy-abort.js';
 import { createConsoleLogger, type Logger } from './logger.js';
 import type { Mediator, Outcome, Step } from './mediator.js';
 import { DEFAULT_MESSAGE_LIMITS, type Message, snapshotOf } from './message.js';
+import { abortHook } from './on-abort.js';
 import type { EngineLimits, Runtime } from './runtime.js';
 import { type SequenceOptions, sequence } from './sequence.js';
 import type { Template } from './template.js';
@@ -452,6 +453,11 @@ class DispatchContext implements MessageContext {
     this.error = undefined;
     this.engine = init.engine;
     this.#abort = init.abort;
+  }
+
+  /** See `onAbort`: the message's abort, followed without making its signal. */
+  [abortHook](listener: (reason: unknown) => void): () => void {
+    return this.#abort.subscribe(listener);
   }
 
   static {

@@ -11,16 +11,24 @@ export type HeaderInit =
   | Iterable<readonly [string, string]>
   | Readonly<Record<string, string | readonly string[] | undefined>>;
 
-/** A case-insensitive header map. Cheap to copy: fan-out copies headers, never bodies. */
+/**
+ * A case-insensitive header map. Cheap to copy: a copy shares its source's map until either of them writes
+ * (every dispatched message is copied once for `ctx.original`, and most are never changed).
+ */
 export class Headers implements Iterable<[string, string]> {
-  readonly #map: Map<string, string>;
+  #map: Map<string, string>;
+  /** False while the map may be shared with a copy: the next write copies it first. */
+  #owned: boolean;
 
   constructor(init?: HeaderInit | Headers) {
     if (init instanceof Headers) {
-      this.#map = new Map(init.#map);
+      this.#map = init.#map;
+      this.#owned = false;
+      init.#owned = false;
       return;
     }
     this.#map = new Map();
+    this.#owned = true;
     if (!init) return;
     if (Symbol.iterator in init) {
       for (const [name, value] of init as Iterable<readonly [string, string]>) this.#add(name, value);
@@ -47,12 +55,21 @@ export class Headers implements Iterable<[string, string]> {
   }
 
   set(name: string, value: string): this {
-    this.#map.set(name.toLowerCase(), value);
+    this.#writable().set(name.toLowerCase(), value);
     return this;
   }
 
   delete(name: string): boolean {
-    return this.#map.delete(name.toLowerCase());
+    const lower = name.toLowerCase();
+    return this.#map.has(lower) && this.#writable().delete(lower);
+  }
+
+  #writable(): Map<string, string> {
+    if (!this.#owned) {
+      this.#map = new Map(this.#map);
+      this.#owned = true;
+    }
+    return this.#map;
   }
 
   get size(): number {

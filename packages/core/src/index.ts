@@ -53,7 +53,7 @@ export {
   template,
 } from './expression.js';
 export { type HeaderInit, Headers } from './headers.js';
-export { jsonField, peekJsonField } from './json-peek.js';
+export { type JsonFieldOptions, jsonField, peekJsonField } from './json-peek.js';
 export {
   type ConsoleLoggerOptions,
   createConsoleLogger,
@@ -101,6 +101,8 @@ export {
   type BodySource,
   type BodyState,
   type BodyView,
+  type CollectableBodySource,
+  collectBody,
   createMessage,
   DEFAULT_MESSAGE_LIMITS,
   defineBodyView,
@@ -108,6 +110,7 @@ export {
   type MessageInit,
   type MessageLimits,
 } from './message.js';
+export { onAbort } from './on-abort.js';
 export * from './resilience/index.js';
 export type { EngineLimits, Runtime } from './runtime.js';
 export * from './scheduler/index.js';

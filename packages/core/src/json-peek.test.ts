@@ -20,7 +20,21 @@ function message(body: string | Uint8Array, contentType: string | undefined = JS
   return createMessage({ body, ...(contentType === undefined ? {} : { contentType }) });
 }
 
-/** Runs the peek and JSON.parse on the same bytes: equal values, or both refuse. */
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+function outcome(run: Promise<unknown>): Promise<Outcome> {
+  return run.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}
+
+/**
+ * Runs both kinds of peek and JSON.parse on the same bytes. Validating: equal values, or both refuse. Default
+ * (stops early): equal values on valid JSON; on invalid JSON it refuses, or it found the member before the
+ * fault — then some prefix of the text ending right after a top-level member `key` reads as that value once
+ * closed with `}`, and the bytes after it hold no second spelling of the key.
+ */
 async function agree(bytes: Uint8Array | string, key: string): Promise<void> {
   const text = typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('utf8');
   let expected: { ok: true; value: unknown } | { ok: false };
@@ -29,17 +43,54 @@ async function agree(bytes: Uint8Array | string, key: string): Promise<void> {
   } catch {
     expected = { ok: false };
   }
-  const peeked = peekJsonField(message(bytes), key).then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-  const actual = await peeked;
-  if (!expected.ok) {
-    expect(actual.ok, `accepted invalid JSON: ${JSON.stringify(text)}`).toBe(false);
-    expect((actual as { error: { code: string } }).error.code).toBe('MEDIARY_JSON_MALFORMED');
+  const validated = await outcome(peekJsonField(message(bytes), key, { validate: true }));
+  const early = await outcome(peekJsonField(message(bytes), key));
+  if (expected.ok) {
+    expect(validated, `for ${JSON.stringify(text)}`).toEqual({ ok: true, value: expected.value });
+    expect(early, `for ${JSON.stringify(text)} (early)`).toEqual({ ok: true, value: expected.value });
     return;
   }
-  expect(actual, `for ${JSON.stringify(text)}`).toEqual({ ok: true, value: expected.value });
+  expect(validated.ok, `accepted invalid JSON: ${JSON.stringify(text)}`).toBe(false);
+  expect((validated as { error: { code: string } }).error.code).toBe('MEDIARY_JSON_MALFORMED');
+  if (!early.ok) {
+    expect((early.error as { code: string }).code).toMatch(/^MEDIARY_JSON_(MALFORMED|TOO_DEEP)$/);
+    return;
+  }
+  expect(foundBeforeFault(text, key, early.value), `early answer for ${JSON.stringify(text)}`).toBe(true);
+}
+
+/** Whether `rest` could hold the key again: written plainly, or with an escape its characters allow. */
+function mightSpell(rest: string, key: string): boolean {
+  const shortEscapable = /["\\/]/.test(key) || [...key].some((c) => c < ' ');
+  if (shortEscapable) return rest.includes('\\');
+  return rest.includes('\\u') || rest.includes(`"${key}"`);
+}
+
+/**
+ * Whether `text` ends with `}`, and a prefix of it, closed with `}`, is valid JSON whose member `key` is
+ * `value`, with no repeat after.
+ */
+function foundBeforeFault(text: string, key: string, value: unknown): boolean {
+  if (!/\}[ \t\n\r]*$/.test(text)) return false;
+  for (let end = 1; end <= text.length; end++) {
+    let closed: unknown;
+    try {
+      closed = JSON.parse(`${text.slice(0, end)}}`);
+    } catch {
+      continue;
+    }
+    const rest = text.slice(end);
+    if (mightSpell(rest, key)) continue;
+    if (
+      typeof closed === 'object' &&
+      closed !== null &&
+      Object.hasOwn(closed, key) &&
+      JSON.stringify((closed as Record<string, unknown>)[key]) === JSON.stringify(value)
+    ) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /** A key written with some of its characters as `\uXXXX` escapes, chosen by `mask`. */
@@ -115,7 +166,7 @@ describe('peekJsonField', () => {
     expect(await peekJsonField(message('{"\\u0072oute":"a","route":"b"}'), 'route')).toBe('b');
   });
 
-  it('refuses exactly the texts JSON.parse refuses', async () => {
+  it('refuses the texts JSON.parse refuses (all of them when validating)', async () => {
     // Pieces that make almost-JSON: signs, dots, exponents, leading zeros, escapes, cut literals.
     const piece = fc.oneof(
       fc.constantFrom(...'+ - . e E 0 01 1. .5 " \\ \\u00 , : [ ] { }'.split(' ')),
@@ -219,7 +270,22 @@ describe('peekJsonField', () => {
       contentType: JSON_TYPE,
       limits: { maxBodyBytes: 1024, maxJsonDepth: 5 },
     });
-    await expect(peekJsonField(limited, 'route')).rejects.toMatchObject({ code: 'MEDIARY_JSON_TOO_DEEP' });
+    await expect(peekJsonField(limited, 'route', { validate: true })).rejects.toMatchObject({
+      code: 'MEDIARY_JSON_TOO_DEEP',
+    });
+    // Before the member, the limit holds without validation too; after it, nothing is parsed deeper.
+    const deepFirst = `{"x":${'['.repeat(5)}${']'.repeat(5)},"route":"a"}`;
+    await expect(
+      peekJsonField(
+        createMessage({
+          body: deepFirst,
+          contentType: JSON_TYPE,
+          limits: { maxBodyBytes: 1024, maxJsonDepth: 5 },
+        }),
+        'route',
+      ),
+    ).rejects.toMatchObject({ code: 'MEDIARY_JSON_TOO_DEEP' });
+    expect(await peekJsonField(limited, 'route')).toBe('a');
     const fits = createMessage({
       body: deep,
       contentType: JSON_TYPE,
@@ -272,7 +338,34 @@ describe('jsonField', () => {
     expect(await lane('{"items":[{"route":"a"}],"route":"a"}')).toBe('a');
     expect(await lane('{"route":"a","route":"b"}')).toBe('b');
     expect(await lane('{"items":[{"route":"a"}]}')).toBe('b');
-    const broken = await engine.dispatch(route, message('{"route":"a",}'));
+    const broken = await engine.dispatch(route, message('{"x":,"route":"a"}'));
     expect(!broken.ok && broken.error.code).toBe('MEDIARY_JSON_MALFORMED');
+  });
+
+  it('stops at the member when the rest cannot repeat it, and reads on when it might', async () => {
+    const tail = `,"items":[${'{"id":1},'.repeat(1000)}{"id":2}],"pad":"x"}`;
+    expect(await peekJsonField(message(`{"route":"a"${tail}`), 'route')).toBe('a');
+    // What comes after is forwarded unread: a fault there is not this step's business…
+    expect(await peekJsonField(message('{"route":"a","items":[1,,]}'), 'route')).toBe('a');
+    // …unless the whole body is asked to be valid.
+    await expect(
+      peekJsonField(message('{"route":"a","items":[1,,]}'), 'route', { validate: true }),
+    ).rejects.toMatchObject({ code: 'MEDIARY_JSON_MALFORMED' });
+    // A fault before the member is always found, and so is a body cut off after it.
+    await expect(peekJsonField(message('{"x":[1,,],"route":"a"}'), 'route')).rejects.toMatchObject({
+      code: 'MEDIARY_JSON_MALFORMED',
+    });
+    await expect(peekJsonField(message('{"route":"a","items":[1,2'), 'route')).rejects.toMatchObject({
+      code: 'MEDIARY_JSON_MALFORMED',
+    });
+    // Anything that could spell the key again makes the scan go on to the end, where the last one wins.
+    expect(await peekJsonField(message('{"route":"a","x":1,"route":"b"}'), 'route')).toBe('b');
+    expect(await peekJsonField(message('{"route":"a","x":1,"\\u0072oute":"b"}'), 'route')).toBe('b');
+    expect(await peekJsonField(message('{"a/b":1,"a\\/b":2}'), 'a/b')).toBe(2);
+    await expect(
+      peekJsonField(message('{"route":"a","x":[1,,],"route":"b"}'), 'route'),
+    ).rejects.toMatchObject({
+      code: 'MEDIARY_JSON_MALFORMED',
+    });
   });
 });

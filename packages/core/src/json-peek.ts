@@ -9,9 +9,16 @@
  *   object's own member `key`, the LAST one when the key is repeated (as `JSON.parse` keeps it), with keys
  *   compared after decoding escapes (`"\u0072oute"` is `route`). A member of a nested object never matches.
  *   `undefined` when the object has no such member or the body is not an object (an array, a string…).
- * - **Invalid JSON**: rejected as `JSON.parse` rejects it (`MEDIARY_JSON_MALFORMED`): the scanner checks the
- *   whole body against the JSON grammar — nested values included, only without building them — so a body is
- *   accepted exactly when `JSON.parse` accepts its UTF-8 text.
+ * - **Only as far as needed**: the scan stops at the first top-level member `key` when the body ends with
+ *   `}` and the bytes after the member cannot hold a second one (neither `"key"` nor an escape appears in
+ *   them: two memchr-speed searches); otherwise it goes on to the end. Routing on a field near the start of
+ *   a large body costs little more than passing it through.
+ * - **Invalid JSON**: what the scanner reads is checked against the JSON grammar (nested values included,
+ *   only without building them), and a fault there is `MEDIARY_JSON_MALFORMED` as `JSON.parse` would
+ *   reject it; so is a body cut off anywhere (it does not end with `}`, so the scan reads it all). Other
+ *   faults after the member are not looked for when the scan stops early: like a pass-through proxy, the
+ *   route forwards what it did not need to read. `{ validate: true }` checks the whole body first, so
+ *   a body is accepted exactly when `JSON.parse` accepts its UTF-8 text.
  * - **Limits**: as {@link Message.json}: the body is collected within `limits.maxBodyBytes`, and nesting
  *   deeper than `limits.maxJsonDepth` fails with `MEDIARY_JSON_TOO_DEEP`.
  * - **Other bodies**: a body already held as a value, and form or XML bodies, are read with
@@ -48,7 +55,13 @@ const NINE = 0x39;
 interface Key {
   readonly text: string;
   readonly bytes: Uint8Array;
+  /** `"key"` as it appears in a body that spells it without escapes. */
+  readonly quoted: Buffer;
+  /** True when the key holds a character with a short escape (`"`, `\`, `/`, controls). */
+  readonly escaped: boolean;
 }
+
+const UNICODE_ESCAPE = Buffer.from('\\u', 'latin1');
 
 /** Where a member's value lies in the body. */
 interface Span {
@@ -62,8 +75,22 @@ interface Span {
  * @example
  * const route = await peekJsonField(ctx.message, 'route'); // 'a' for {"route":"a","items":[…]}
  */
-export function peekJsonField(message: Message, key: string): Promise<unknown> {
-  return peek(message, prepareKey(key));
+export function peekJsonField(
+  message: Message,
+  key: string,
+  options: JsonFieldOptions = {},
+): Promise<unknown> {
+  return peek(message, prepareKey(key), options.validate ?? false);
+}
+
+/** How {@link jsonField} and {@link peekJsonField} read the body. */
+export interface JsonFieldOptions {
+  /**
+   * Default false: the scan stops once the answer is known, and bytes after the member are forwarded
+   * unchecked. True: the whole body is checked against the JSON grammar first, so a body `JSON.parse` would
+   * refuse is refused (`MEDIARY_JSON_MALFORMED`) wherever its fault lies.
+   */
+  readonly validate?: boolean;
 }
 
 /**
@@ -77,25 +104,43 @@ export function peekJsonField(message: Message, key: string): Promise<unknown> {
  *   otherwise: [call('route-b')],
  * })
  */
-export function jsonField<T = unknown, V extends Vars = Vars>(key: string): Expr<T, V> {
+export function jsonField<T = unknown, V extends Vars = Vars>(
+  key: string,
+  options: JsonFieldOptions = {},
+): Expr<T, V> {
   const prepared = prepareKey(key);
+  const validate = options.validate ?? false;
   return function jsonField(ctx: MessageContext<V>): Promise<T> {
-    return peek(ctx.message, prepared) as Promise<T>;
+    return peek(ctx.message, prepared, validate) as Promise<T>;
   };
 }
 
 function prepareKey(key: string): Key {
-  return { text: key, bytes: Buffer.from(key, 'utf8') };
+  return {
+    text: key,
+    bytes: Buffer.from(key, 'utf8'),
+    quoted: Buffer.from(`"${key}"`, 'utf8'),
+    escaped: hasShortEscape(key),
+  };
 }
 
-async function peek(message: Message, key: Key): Promise<unknown> {
+/** Whether a character of `key` may be written with a two-character escape (`\"`, `\\`, `\/`, `\n`…). */
+function hasShortEscape(key: string): boolean {
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if (c === QUOTE || c === BACKSLASH || c === 0x2f || c < 0x20) return true;
+  }
+  return false;
+}
+
+async function peek(message: Message, key: Key, validate: boolean): Promise<unknown> {
   const kind = bodyKind(message.contentType);
   if (message.bodyState === 'value' || kind === 'form' || kind === 'xml') {
     return ownMember(await message.json(), key.text);
   }
   if (message.bodyState === 'empty') throw coreErrors.JSON_MALFORMED({ reason: 'the body is empty' });
   const bytes = await message.bytes();
-  const span = findMember(bytes, key, message.limits.maxJsonDepth);
+  const span = findMember(bytes, key, message.limits.maxJsonDepth, validate);
   if (span === undefined) return undefined;
   return JSON.parse(utf8(bytes, span.start, span.end));
 }
@@ -110,10 +155,11 @@ function utf8(bytes: Uint8Array, start: number, end: number): string {
 }
 
 /**
- * Scans the whole body, checking the grammar, and returns the span of the last top-level member `key`;
- * `undefined` when there is none or the body is not an object.
+ * Scans the body, checking the grammar, and returns the span of the last top-level member `key`;
+ * `undefined` when there is none or the body is not an object. Unless `validate` asks for the whole body,
+ * the scan ends at a member that the rest of the bytes cannot repeat.
  */
-function findMember(b: Uint8Array, key: Key, maxDepth: number): Span | undefined {
+function findMember(b: Uint8Array, key: Key, maxDepth: number, validate: boolean): Span | undefined {
   const n = b.length;
   const open: number[] = [];
   let i = skipSpace(b, 0, n);
@@ -137,7 +183,10 @@ function findMember(b: Uint8Array, key: Key, maxDepth: number): Span | undefined
       const start = skipSpace(b, i + 1, n);
       i = skipValue(b, start, n, 1, maxDepth, open);
       // A later duplicate replaces an earlier one, as JSON.parse keeps the last.
-      if (keyMatches(b, keyStart, keyEnd, key)) found = { start, end: i };
+      if (keyMatches(b, keyStart, keyEnd, key)) {
+        found = { start, end: i };
+        if (!validate && closesObject(b) && !mayRepeat(b, i, key)) return found;
+      }
       i = skipSpace(b, i, n);
       if (b[i] === COMMA) {
         i = skipSpace(b, i + 1, n);
@@ -152,6 +201,29 @@ function findMember(b: Uint8Array, key: Key, maxDepth: number): Span | undefined
   }
   if (skipSpace(b, i, n) !== n) throw malformed(b, skipSpace(b, i, n));
   return found;
+}
+
+/**
+ * Whether the body ends as the object it starts: a cut-off body (the usual broken upload) never stops a
+ * scan early, so it is refused wherever it was cut.
+ */
+function closesObject(b: Uint8Array): boolean {
+  let end = b.length - 1;
+  while (end > 0 && (b[end] === 0x20 || b[end] === 0x0a || b[end] === 0x0d || b[end] === 0x09)) end--;
+  return b[end] === CLOSE_OBJECT;
+}
+
+/**
+ * Whether the bytes after `from` could hold another member named `key` — the only thing that could change
+ * the answer once the first one is found. Two searches at memchr speed decide it for nearly every body: a
+ * plain key repeated appears as the bytes `"key"`, and any other spelling of it needs an escape (`\u0072`, or
+ * for a key with `"`, `\` or `/` in it, a short escape), so a body with neither after the member cannot have a
+ * second one. When either appears (in a value, a nested key or a real duplicate), the scan goes on to the end.
+ */
+function mayRepeat(b: Uint8Array, from: number, key: Key): boolean {
+  const rest = Buffer.from(b.buffer, b.byteOffset + from, b.length - from);
+  if (key.escaped) return rest.includes(BACKSLASH);
+  return rest.includes(UNICODE_ESCAPE) || rest.includes(key.quoted);
 }
 
 /**

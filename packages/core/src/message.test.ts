@@ -69,6 +69,23 @@ describe('Message headers', () => {
     expect(a.get('x-a')).toBe('1');
   });
 
+  it('keeps a copy and its source apart whichever of them is written first, copies of copies too', () => {
+    const source = new Headers({ 'x-a': '1', 'x-b': '1' });
+    const copy = new Headers(source);
+    const copyOfCopy = new Headers(copy);
+    source.set('x-a', 'source');
+    copy.delete('x-b');
+    copyOfCopy.set('x-c', 'deep');
+    expect(source.toObject()).toEqual({ 'x-a': 'source', 'x-b': '1' });
+    expect(copy.toObject()).toEqual({ 'x-a': '1' });
+    expect(copyOfCopy.toObject()).toEqual({ 'x-a': '1', 'x-b': '1', 'x-c': 'deep' });
+    expect(copy.delete('x-missing')).toBe(false);
+    // After its first write each owns its map: later writes stay its own.
+    source.set('x-b', '2');
+    copy.set('x-b', '3');
+    expect([source.get('x-b'), copy.get('x-b'), copyOfCopy.get('x-b')]).toEqual(['2', '3', '1']);
+  });
+
   it('changes the content-type header through the contentType property', () => {
     const m = createMessage({ text: 'hi' });
     expect(m.headers.get('Content-Type')).toBe('text/plain; charset=utf-8');

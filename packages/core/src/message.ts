@@ -31,6 +31,27 @@ export const DEFAULT_MESSAGE_LIMITS: MessageLimits = Object.freeze({
 export type BodySource = AsyncIterable<Uint8Array>;
 
 /**
+ * The method a body source may offer to hand over its whole content faster than by iterating it. An async
+ * iterator over node's request stream costs a promise, an end-of-stream watcher and a few closures per
+ * request; plain `data` events cost none of that, which shows at thousands of messages a second.
+ *
+ * It resolves with every byte, or rejects: with `MEDIARY_BODY_TOO_LARGE` once more than `limit` bytes came
+ * (having stopped reading), or with the source's own error. A source that offers it is still iterable.
+ *
+ * @example
+ * class RequestBody implements CollectableBodySource {
+ *   [Symbol.asyncIterator]() { return req.iterator({ destroyOnReturn: false }); }
+ *   [collectBody](limit: number) { return readAll(req, limit); }
+ * }
+ */
+export const collectBody: unique symbol = Symbol('mediary.collectBody');
+
+/** A body source that can be collected without iterating it (see {@link collectBody}). */
+export interface CollectableBodySource extends BodySource {
+  [collectBody](limit: number): Promise<Uint8Array>;
+}
+
+/**
  * A parsed representation of a body that a plugin adds (the XML package adds one). Parsed at most once per
  * body and cached beside it.
  */
@@ -350,6 +371,7 @@ async function collect(source: BodySource, limit: number): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   try {
+    if (collectBody in source) return await (source as CollectableBodySource)[collectBody](limit);
     for await (const chunk of source) {
       size += chunk.byteLength;
       if (size > limit) {

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { respond, setBody } from '@mediary/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpApi } from '../src/index.js';
@@ -116,5 +117,49 @@ describe('framing abuse over a raw socket', () => {
     const reply = await rawRequest(running.port, 'GET /ok HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\n\r\n');
     expect(reply.status).toBe(417);
     expect(reply.text).toContain('MEDIARY_HTTP_EXPECTATION_FAILED');
+  });
+});
+
+describe('a body read whole from the socket', () => {
+  let small: Running;
+  beforeAll(async () => {
+    small = await startServer({ apis: [api], limits: { bodyBytes: 16 } });
+  });
+  afterAll(async () => {
+    await small.close();
+  });
+
+  it('collects a chunked body sent in pieces', async () => {
+    const reply = await rawRequest(
+      small.port,
+      'POST /upload HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n' +
+        '3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n',
+    );
+    expect(reply.status).toBe(200);
+    expect(reply.text).toContain('{"received":7}');
+  });
+
+  it('answers a chunked body over the limit with 413 and closes the connection', async () => {
+    const reply = await rawRequest(
+      small.port,
+      `POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n${'a'.repeat(16)}\r\n5\r\nbcdef\r\n`,
+    );
+    expect(reply.status).toBe(413);
+    expect(reply.text).toContain('MEDIARY_BODY_TOO_LARGE');
+    expect(reply.closed).toBe(true);
+    const ok = await rawRequest(small.port, 'GET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(ok.status).toBe(200);
+  });
+
+  it('keeps serving when a client goes away halfway through its body', async () => {
+    const socket = connect({ port: small.port, host: '127.0.0.1' });
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    socket.write('POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 12\r\n\r\nabcd');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(small.engine.inFlight).toBe(0);
+    const ok = await rawRequest(small.port, 'GET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(ok.status).toBe(200);
   });
 });

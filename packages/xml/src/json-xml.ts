@@ -10,10 +10,23 @@
  * @module
  */
 
-import type { MediaryError } from '@mediary/core';
-import { xmlErrors } from './errors.js';
 import { isQName } from './internal/chars.js';
+import {
+  ATTRIBUTE_KEY,
+  childPath,
+  conversionError,
+  describe,
+  isPlainObject,
+  namespaceDeclaration,
+  numberText,
+  pathText,
+  TEXT_KEY,
+  tooDeep,
+  type ValuePath,
+  XSI_NAMESPACE,
+} from './internal/json-conversion.js';
 import { decodeName, decodeText, encodeName, encodeText, needsTextEscape } from './internal/name-codec.js';
+import { writePlainXml } from './internal/plain-writer.js';
 import { parseXml, type XmlLimits } from './parse-xml.js';
 import { serializeXml } from './serialize-xml.js';
 import {
@@ -24,10 +37,10 @@ import {
   type XmlNode,
 } from './xml-tree.js';
 
+export { XSI_NAMESPACE };
+
 /** The namespace of the typed-mode markers, bound to the prefix `m`. */
 export const JSON_NAMESPACE = 'urn:mediary:json';
-/** The XML Schema instance namespace, whose `xsi:nil="true"` stands for `null` in plain mode. */
-export const XSI_NAMESPACE = 'http://www.w3.org/2001/XMLSchema-instance';
 
 /** A value JSON can carry. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -74,26 +87,10 @@ export interface XmlToJsonOptions {
   readonly limits?: XmlLimits;
 }
 
-const ATTRIBUTE_KEY = '@';
-const TEXT_KEY = '#text';
 const DEFAULT_MAX_DEPTH = 256;
 const XML_WHITESPACE_ONLY = /^[ \t\n\r]*$/;
 
 type MarkerType = 'null' | 'number' | 'boolean' | 'array' | 'object' | 'escaped' | 'string';
-
-function conversionError(message: string, path: string, cause?: unknown): MediaryError {
-  return xmlErrors.CONVERSION(
-    { reason: `${message} at ${path === '' ? 'the root' : path}` },
-    { details: { path }, ...(cause === undefined ? {} : { cause }) },
-  );
-}
-
-function tooDeep(maxDepth: number, path: string): MediaryError {
-  return xmlErrors.TOO_DEEP(
-    { reason: `the value nests deeper than ${maxDepth} levels at ${path}` },
-    { details: { path } },
-  );
-}
 
 function splitName(name: string): { prefix: string; localName: string } {
   const colon = name.indexOf(':');
@@ -115,59 +112,8 @@ function attribute(name: string, namespace: string, value: string): XmlAttribute
   return { type: 'attribute', name, ...splitName(name), namespace, value };
 }
 
-function declaration(prefix: string, uri: string): XmlAttribute {
-  return prefix === ''
-    ? {
-        type: 'attribute',
-        name: 'xmlns',
-        prefix: '',
-        localName: 'xmlns',
-        namespace: XMLNS_NAMESPACE,
-        value: uri,
-      }
-    : {
-        type: 'attribute',
-        name: `xmlns:${prefix}`,
-        prefix: 'xmlns',
-        localName: prefix,
-        namespace: XMLNS_NAMESPACE,
-        value: uri,
-      };
-}
-
 function marker(type: MarkerType): XmlAttribute {
   return attribute('m:type', JSON_NAMESPACE, type);
-}
-
-function isPlainObject(value: object): value is Record<string, unknown> {
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-function numberText(value: number, path: ValuePath): string {
-  if (!Number.isFinite(value)) throw conversionError(`${value} is not a JSON number`, pathText(path));
-  return Object.is(value, -0) ? '-0' : String(value);
-}
-
-function childPath(path: string, key: string): string {
-  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
-}
-
-/**
- * Where the writers are in the value: a chain of keys and indexes, turned into text (`a.b[0]`) only when an
- * error names it — building the text for every member would cost more than writing the member.
- */
-type ValuePath = { readonly parent: ValuePath; readonly step: string | number } | undefined;
-
-function pathText(path: ValuePath): string {
-  const steps: (string | number)[] = [];
-  for (let at = path; at !== undefined; at = at.parent) steps.push(at.step);
-  let text = '';
-  for (let i = steps.length - 1; i >= 0; i--) {
-    const step = steps[i]!;
-    text = typeof step === 'number' ? `${text}[${step}]` : childPath(text, step);
-  }
-  return text;
 }
 
 /** Sets `key` as an own, enumerable property, so `__proto__` is data and never a prototype. */
@@ -190,7 +136,7 @@ function defineKey(target: Record<string, unknown>, key: string, value: unknown)
  */
 export function convertJsonToXml(value: unknown, options: JsonToXmlOptions = {}): string {
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
-  if (options.mode === 'plain') return plainToXml(value, options, maxDepth);
+  if (options.mode === 'plain') return writePlainXml(value, options, maxDepth);
   const rootName = options.root ?? 'root';
   checkRootName(rootName);
   const state = { markers: false };
@@ -201,7 +147,9 @@ export function convertJsonToXml(value: unknown, options: JsonToXmlOptions = {})
     1,
     undefined,
   );
-  const attributes = state.markers ? [declaration('m', JSON_NAMESPACE), ...root.attributes] : root.attributes;
+  const attributes = state.markers
+    ? [namespaceDeclaration('m', JSON_NAMESPACE), ...root.attributes]
+    : root.attributes;
   return serializeXml(
     { type: 'document', children: [{ ...root, attributes }], root: { ...root, attributes } },
     { declaration: options.declaration ?? false },
@@ -285,12 +233,6 @@ function attributeName(key: string): string {
 /** `#text` is written as text only when reading it back cannot confuse it with formatting whitespace. */
 function isCarriedAsText(text: string): boolean {
   return !XML_WHITESPACE_ONLY.test(text) && !needsTextEscape(text);
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'object' && value !== null)
-    return `An instance of ${value.constructor?.name ?? 'a class'}`;
-  return `A ${typeof value}`;
 }
 
 /**
@@ -484,144 +426,4 @@ function plainValue(el: XmlElement, path: readonly string[], context: PlainConte
   }
   if (!XML_WHITESPACE_ONLY.test(text)) defineKey(object, TEXT_KEY, infer(text, context));
   return object;
-}
-
-interface PlainWriter {
-  readonly maxDepth: number;
-  readonly namespace: string;
-  readonly prefixes: ReadonlyMap<string, string>;
-  readonly state: { nil: boolean };
-}
-
-function plainToXml(value: unknown, options: JsonToXmlOptions, maxDepth: number): string {
-  const prefixes = new Map(Object.entries(options.namespaces ?? {}));
-  const writer: PlainWriter = {
-    maxDepth,
-    namespace: options.namespace ?? '',
-    prefixes,
-    state: { nil: false },
-  };
-  const declarations = [
-    ...(options.namespace === undefined ? [] : [declaration('', options.namespace)]),
-    ...[...prefixes].map(([prefix, uri]) => declaration(prefix, uri)),
-  ];
-  if (options.root === undefined) {
-    if (typeof value !== 'object' || value === null || Array.isArray(value) || !isPlainObject(value)) {
-      throw conversionError('Plain mode without a root needs an object', '');
-    }
-    const content = plainContent(value, writer, 1, undefined);
-    if (content.attributes.length > 0 || content.children.some((node) => node.type !== 'element')) {
-      throw conversionError('Attributes and text need a root element', '');
-    }
-    // Each top-level element declares the namespaces, since there is no common parent to hold them.
-    return content.children
-      .map((node) =>
-        serializeXml({
-          ...(node as XmlElement),
-          attributes: [...declarations, ...(node as XmlElement).attributes],
-        }),
-      )
-      .join('');
-  }
-  checkRootName(options.root);
-  const rootNamespace = options.root.includes(':')
-    ? (prefixes.get(options.root.slice(0, options.root.indexOf(':'))) ?? '')
-    : writer.namespace;
-  const root = plainElement(options.root, rootNamespace, value, writer, 1, undefined);
-  const nil = writer.state.nil ? [declaration('xsi', XSI_NAMESPACE)] : [];
-  const withDeclarations = { ...root, attributes: [...declarations, ...nil, ...root.attributes] };
-  return serializeXml(
-    { type: 'document', children: [withDeclarations], root: withDeclarations },
-    { declaration: options.declaration ?? false },
-  );
-}
-
-/** An element name (or attribute name) for a key: a declared `prefix:local` stays, the rest is encoded. */
-function plainName(
-  key: string,
-  writer: PlainWriter,
-  isAttribute: boolean,
-): { name: string; namespace: string } {
-  const colon = key.indexOf(':');
-  if (colon !== -1 && isQName(key)) {
-    const uri = writer.prefixes.get(key.slice(0, colon));
-    if (uri !== undefined) return { name: key, namespace: uri };
-  }
-  const name = isAttribute && key === 'xmlns' ? '_x0078_mlns' : encodeName(key);
-  return { name, namespace: isAttribute ? '' : writer.namespace };
-}
-
-function plainElement(
-  name: string,
-  namespace: string,
-  value: unknown,
-  writer: PlainWriter,
-  depth: number,
-  path: ValuePath,
-): XmlElement {
-  if (depth > writer.maxDepth) throw tooDeep(writer.maxDepth, pathText(path));
-  if (value === null) {
-    writer.state.nil = true;
-    return element(name, namespace, [attribute('xsi:nil', XSI_NAMESPACE, 'true')], []);
-  }
-  if (Array.isArray(value)) {
-    // An array directly inside an array has no key to repeat, so its items become <item> elements.
-    const items: XmlElement[] = [];
-    for (let i = 0; i < value.length; i++) {
-      items.push(
-        plainElement('item', writer.namespace, value[i], writer, depth + 1, { parent: path, step: i }),
-      );
-    }
-    return element(name, namespace, [], items);
-  }
-  if (typeof value === 'object' && value !== undefined && isPlainObject(value)) {
-    const content = plainContent(value, writer, depth, path);
-    return element(name, namespace, content.attributes, content.children);
-  }
-  return element(name, namespace, [], [{ type: 'text', value: scalarText(value, path) }]);
-}
-
-function scalarText(value: unknown, path: ValuePath): string {
-  if (typeof value === 'string') {
-    if (needsTextEscape(value)) {
-      throw conversionError('The string has characters XML 1.0 cannot carry', pathText(path));
-    }
-    return value;
-  }
-  if (typeof value === 'number') return numberText(value, path);
-  if (typeof value === 'boolean') return String(value);
-  throw conversionError(`${describe(value)} is not a JSON value`, pathText(path));
-}
-
-function plainContent(
-  value: Record<string, unknown>,
-  writer: PlainWriter,
-  depth: number,
-  path: ValuePath,
-): { attributes: XmlAttribute[]; children: XmlNode[] } {
-  const attributes: XmlAttribute[] = [];
-  const children: XmlNode[] = [];
-  for (const key of Object.keys(value)) {
-    const member = value[key];
-    if (member === undefined) continue;
-    const memberPath = { parent: path, step: key };
-    if (key === TEXT_KEY) {
-      children.push({ type: 'text', value: scalarText(member, memberPath) });
-    } else if (key.startsWith(ATTRIBUTE_KEY)) {
-      if (member === null) continue; // an absent attribute is XML's null
-      const { name, namespace } = plainName(key.slice(1), writer, true);
-      attributes.push(attribute(name, namespace, scalarText(member, memberPath)));
-    } else {
-      const { name, namespace } = plainName(key, writer, false);
-      if (!Array.isArray(member)) {
-        children.push(plainElement(name, namespace, member, writer, depth + 1, memberPath));
-        continue;
-      }
-      for (let i = 0; i < member.length; i++) {
-        const itemPath = { parent: memberPath, step: i };
-        children.push(plainElement(name, namespace, member[i], writer, depth + 1, itemPath));
-      }
-    }
-  }
-  return { attributes, children };
 }

@@ -9,17 +9,17 @@
  * @module
  */
 
-import type { MediaryError } from '@mediary/core';
-import { xmlErrors } from './errors.js';
-import { describeChar, INVALID_CHAR, isQName, NCNAME } from './internal/chars.js';
+import { isQName, NCNAME } from './internal/chars.js';
 import {
-  XML_NAMESPACE,
-  XMLNS_NAMESPACE,
-  type XmlAttribute,
-  type XmlDocument,
-  type XmlElement,
-  type XmlNode,
-} from './xml-tree.js';
+  bindPrefix,
+  INITIAL_SCOPE,
+  needPrefix,
+  type Scope,
+  type TagState,
+} from './internal/namespace-scope.js';
+import { checkChars, escapeAttribute, escapeText, unserializable } from './internal/xml-escape.js';
+import type { XmlAttribute, XmlDocument, XmlElement, XmlNode } from './xml-tree.js';
+import { XMLNS_NAMESPACE } from './xml-tree.js';
 
 /** Options of {@link serializeXml}. */
 export interface SerializeXmlOptions {
@@ -29,49 +29,6 @@ export interface SerializeXmlOptions {
    * string that is written out as UTF-8.
    */
   readonly declaration?: boolean;
-}
-
-type Scope = ReadonlyMap<string, string>;
-
-const TEXT_ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '\r': '&#xD;',
-};
-const ATTRIBUTE_ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '"': '&quot;',
-  '\t': '&#x9;',
-  '\n': '&#xA;',
-  '\r': '&#xD;',
-};
-
-function unserializable(reason: string): MediaryError {
-  return xmlErrors.UNSERIALIZABLE({ reason });
-}
-
-function checkChars(value: string, where: string): void {
-  const bad = INVALID_CHAR.exec(value);
-  if (bad !== null)
-    throw unserializable(`Character ${describeChar(bad[0])} in ${where} cannot be written in XML 1.0`);
-}
-
-const TEXT_SPECIAL = /[&<>\r]/;
-const ATTRIBUTE_SPECIAL = /[&<"\t\n\r]/;
-
-function escapeText(value: string): string {
-  checkChars(value, 'text');
-  // Most text needs no escape; testing first avoids building a new string for it.
-  return TEXT_SPECIAL.test(value) ? value.replace(/[&<>\r]/g, (c) => TEXT_ESCAPES[c] ?? c) : value;
-}
-
-function escapeAttribute(value: string, name: string): string {
-  checkChars(value, `attribute "${name}"`);
-  return ATTRIBUTE_SPECIAL.test(value)
-    ? value.replace(/[&<"\t\n\r]/g, (c) => ATTRIBUTE_ESCAPES[c] ?? c)
-    : value;
 }
 
 /**
@@ -130,8 +87,6 @@ interface Frame {
   next: number;
 }
 
-const INITIAL_SCOPE: Scope = new Map([['xml', XML_NAMESPACE]]);
-
 /** Writes one element tree with an explicit stack, so depth is limited by memory only. */
 function writeElement(root: XmlElement): string {
   const out: string[] = [];
@@ -160,34 +115,6 @@ function writeElement(root: XmlElement): string {
   return out.join('');
 }
 
-/** What one start tag is building: the element's namespace scope (copied on first change) and new declarations. */
-interface TagState {
-  readonly element: XmlElement;
-  readonly parentScope: Scope;
-  scope: Scope;
-  readonly added: string[];
-}
-
-// Module functions rather than closures per element: this runs once per element of every document written.
-function bindPrefix(state: TagState, prefix: string, uri: string): void {
-  if (state.scope === state.parentScope) state.scope = new Map(state.parentScope);
-  (state.scope as Map<string, string>).set(prefix, uri);
-}
-
-function needPrefix(state: TagState, prefix: string, uri: string, what: string): void {
-  if ((state.scope.get(prefix) ?? '') === uri) return;
-  if (prefix === 'xml' || prefix === 'xmlns')
-    throw unserializable(`${what} cannot rebind prefix "${prefix}"`);
-  const declaredHere = state.element.attributes.some(
-    (a) => a.namespace === XMLNS_NAMESPACE && (a.name === 'xmlns' ? '' : a.localName) === prefix,
-  );
-  if (declaredHere || state.added.some((d) => d.startsWith(prefix === '' ? 'xmlns=' : `xmlns:${prefix}=`))) {
-    throw unserializable(`${what} needs prefix "${prefix}" bound to "${uri}", but it is bound otherwise`);
-  }
-  bindPrefix(state, prefix, uri);
-  state.added.push(`${prefix === '' ? 'xmlns' : `xmlns:${prefix}`}="${escapeAttribute(uri, 'xmlns')}"`);
-}
-
 /** The start tag without its closing `>`, declaring whatever namespaces the element needs. */
 function startTag(element: XmlElement, parentScope: Scope): { tag: string; scope: Scope } {
   if (!isQName(element.name)) throw unserializable(`"${element.name}" is not a valid element name`);
@@ -195,7 +122,7 @@ function startTag(element: XmlElement, parentScope: Scope): { tag: string; scope
   if (element.attributes.length === 0 && (parentScope.get(element.prefix) ?? '') === element.namespace) {
     return { tag: `<${element.name}`, scope: parentScope };
   }
-  const state: TagState = { element, parentScope, scope: parentScope, added: [] };
+  const state: TagState = { attributes: element.attributes, parentScope, scope: parentScope, added: [] };
   for (const attr of element.attributes) {
     if (attr.namespace !== XMLNS_NAMESPACE) continue;
     bindPrefix(state, attr.name === 'xmlns' ? '' : attr.localName, attr.value);

@@ -126,12 +126,11 @@ export function httpEndpoint(options: HttpEndpointOptions): HttpEndpoint {
   const inFlight = new Set<ExchangeGuard>();
 
   async function send(message: Message, ctx: MessageContext): Promise<Message> {
-    const guard: ExchangeGuard = new ExchangeGuard({
+    const guard: ExchangeGuard = new ExchangeGuard(ctx, {
       endpoint: name,
       origin,
       timeoutMs,
       clock: ctx.engine.clock,
-      signal: ctx.signal,
       onFinish: () => inFlight.delete(guard),
     });
     inFlight.add(guard);

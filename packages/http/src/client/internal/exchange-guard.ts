@@ -8,7 +8,15 @@
  *
  * @module
  */
-import { type Clock, coreErrors, isMediaryError, type MediaryError, type TimerHandle } from '@mediary/core';
+import {
+  type Clock,
+  coreErrors,
+  isMediaryError,
+  type MediaryError,
+  type MessageContext,
+  onAbort,
+  type TimerHandle,
+} from '@mediary/core';
 import { httpClientErrors } from '../errors.js';
 
 /** Where the exchange was when it failed: before the reply head arrived, or while its body streamed. */
@@ -19,8 +27,6 @@ export interface ExchangeGuardOptions {
   readonly origin: string;
   readonly timeoutMs: number;
   readonly clock: Clock;
-  /** The message's signal: a client gone or a route timeout cancels the backend request. */
-  readonly signal: AbortSignal;
   /** Called once when the exchange is over (reply read, failed or abandoned). */
   readonly onFinish?: () => void;
 }
@@ -33,7 +39,10 @@ export interface ExchangeGuardOptions {
 export class ExchangeGuard {
   readonly #options: ExchangeGuardOptions;
   readonly #timer: TimerHandle;
-  readonly #onAbort: () => void;
+  readonly #stopFollowing: () => void;
+  /** Set when the message itself was aborted, with why. */
+  #messageAborted = false;
+  #messageReason: unknown;
   #cancel: ((reason: unknown) => void) | undefined;
   #aborted = false;
   #reason: unknown;
@@ -43,15 +52,22 @@ export class ExchangeGuard {
   #finished = false;
   #reading = false;
 
-  constructor(options: ExchangeGuardOptions) {
+  /**
+   * `context` is the message's: its abort (a client gone, a route timeout) cancels the backend request. It
+   * is not kept: a guard lives as long as its reply is unread, and must not keep the message (and with it an
+   * abandoned reply body, released when collected) alive.
+   */
+  constructor(context: MessageContext, options: ExchangeGuardOptions) {
     this.#options = options;
     this.#timer = options.clock.setTimeout(() => {
       this.#timedOut = true;
       this.#abort(httpClientErrors.TIMEOUT(this.#params()));
     }, options.timeoutMs);
-    this.#onAbort = () => this.#abort(options.signal.reason);
-    if (options.signal.aborted) this.#abort(options.signal.reason);
-    else options.signal.addEventListener('abort', this.#onAbort, { once: true });
+    this.#stopFollowing = onAbort(context, (reason) => {
+      this.#messageAborted = true;
+      this.#messageReason = reason;
+      this.#abort(reason);
+    });
   }
 
   /** True once the exchange was cancelled (deadline, message aborted, endpoint closing). */
@@ -102,7 +118,7 @@ export class ExchangeGuard {
     if (this.#finished) return;
     this.#finished = true;
     this.#options.clock.clearTimeout(this.#timer);
-    this.#options.signal.removeEventListener('abort', this.#onAbort);
+    this.#stopFollowing();
     this.#resolveSettled?.();
     this.#options.onFinish?.();
   }
@@ -118,9 +134,8 @@ export class ExchangeGuard {
   failure(error: unknown, phase: Phase): MediaryError {
     this.finish();
     if (this.#timedOut) return httpClientErrors.TIMEOUT(this.#params(), { cause: error });
-    const { signal } = this.#options;
-    if (signal.aborted) {
-      const reason: unknown = signal.reason;
+    if (this.#messageAborted) {
+      const reason: unknown = this.#messageReason;
       if (isMediaryError(reason)) return reason;
       return coreErrors.ABORTED({ reason: describe(reason) }, { cause: reason });
     }

@@ -151,10 +151,12 @@ export async function handleRequest(
       ? createMessage({ headers: req.headers, body: req.body, limits: rt.messageLimits })
       : createMessage({ headers: req.headers, limits: rt.messageLimits });
     const routeId = target.kind === 'resource' ? target.resource.routeId : target.proxy.routeId;
-    const exchange = await rt.engine.dispatch(routeId, message, {
-      transport: transportInfo(req, method, path, query, target, match.params),
-      ...(options.bindAbort ? { bindAbort: options.bindAbort } : {}),
-    });
+    const transport = transportInfo(req, method, path, query, target, match.params);
+    const exchange = await rt.engine.dispatch(
+      routeId,
+      message,
+      options.bindAbort ? { transport, bindAbort: options.bindAbort } : { transport },
+    );
     // A stopping server sends clients elsewhere; an unread body is not read to find the next request.
     if (rt.readiness() === 'stopping' || (!exchange.ok && hasBody && !req.complete))
       headers.connection = 'close';

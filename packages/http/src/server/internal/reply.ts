@@ -79,17 +79,18 @@ export interface ReplyContext {
 
 /** Sends an exchange: the route's reply, a `202` for a drop, or the error reply. */
 export async function sendExchange(res: ReplyTarget, exchange: Exchange, reply: ReplyContext): Promise<void> {
-  const headers = { ...reply.headers, 'x-correlation-id': exchange.context.correlationId };
+  // The reply context's headers belong to this one request: they are completed in place.
+  reply.headers['x-correlation-id'] = exchange.context.correlationId;
   if (!exchange.ok) {
-    sendError(res, exchange.error, { ...reply, headers });
+    sendError(res, exchange.error, reply);
     return;
   }
   if (exchange.outcome === 'drop') {
-    res.writeHead(202, { ...headers, 'content-length': '0' });
+    res.writeHead(202, { ...reply.headers, 'content-length': '0' });
     res.end();
     return;
   }
-  await sendMessage(res, exchange.message, { ...reply, headers });
+  await sendMessage(res, exchange.message, reply);
 }
 
 /** Sends a message as the reply: status (default 200), end-to-end headers, body. */
