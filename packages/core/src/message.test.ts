@@ -69,6 +69,55 @@ describe('Message headers', () => {
     expect(a.get('x-a')).toBe('1');
   });
 
+  it('reads an adopted lower-case record in place, and copies it on the first write', () => {
+    const record: Record<string, string | string[] | undefined> = {
+      'content-type': 'application/json',
+      'set-cookie': ['a=1', 'b=2'],
+      'x-skip': undefined,
+    };
+    const adopted = Headers.adopt(record);
+    expect(adopted.get('Content-Type')).toBe('application/json');
+    expect(adopted.get('set-cookie')).toBe('a=1, b=2');
+    expect(adopted.has('x-skip')).toBe(false);
+    expect(adopted.get('constructor')).toBeUndefined();
+    expect(adopted.get('__proto__')).toBeUndefined();
+    expect(adopted.size).toBe(2);
+    expect([...adopted]).toEqual([
+      ['content-type', 'application/json'],
+      ['set-cookie', 'a=1, b=2'],
+    ]);
+    const copy = new Headers(Headers.adopt(record));
+    copy.set('x-new', '1');
+    copy.delete('content-type');
+    expect(record).toEqual({
+      'content-type': 'application/json',
+      'set-cookie': ['a=1', 'b=2'],
+      'x-skip': undefined,
+    });
+    expect(copy.toObject()).toEqual({ 'set-cookie': 'a=1, b=2', 'x-new': '1' });
+    expect(adopted.toObject()).toEqual({ 'content-type': 'application/json', 'set-cookie': 'a=1, b=2' });
+  });
+
+  it('copies a record to adopt whose names are not all lower-case', () => {
+    const record = { 'X-Trace': 't1' };
+    const adopted = Headers.adopt(record);
+    record['X-Trace'] = 'changed';
+    expect(adopted.get('x-trace')).toBe('t1');
+  });
+
+  it('walks values and names with forEach, in insertion order', () => {
+    const seen: string[] = [];
+    for (const headers of [
+      new Headers({ 'x-a': '1', 'x-b': '2' }),
+      Headers.adopt({ 'x-a': '1', 'x-b': '2' }),
+    ]) {
+      headers.forEach((value, name) => {
+        seen.push(`${name}=${value}`);
+      });
+    }
+    expect(seen).toEqual(['x-a=1', 'x-b=2', 'x-a=1', 'x-b=2']);
+  });
+
   it('keeps a copy and its source apart whichever of them is written first, copies of copies too', () => {
     const source = new Headers({ 'x-a': '1', 'x-b': '1' });
     const copy = new Headers(source);

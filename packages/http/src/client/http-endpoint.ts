@@ -10,7 +10,15 @@
  */
 import type { Readable } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
-import { coreErrors, type Endpoint, type Expr, evaluate, Message, type MessageContext } from '@mediary/core';
+import {
+  coreErrors,
+  type Endpoint,
+  type Expr,
+  evaluate,
+  Headers,
+  Message,
+  type MessageContext,
+} from '@mediary/core';
 import { Agent, type Dispatcher } from 'undici';
 import { httpClientErrors } from './errors.js';
 import { dispatchRequest, type ReplyHead } from './internal/dispatch-request.js';
@@ -215,7 +223,8 @@ export function httpEndpoint(options: HttpEndpointOptions): HttpEndpoint {
       const text = await readPrefix(body, guard);
       throw statusError(name, status, text);
     }
-    const headers = replyHeaders(reply.headers);
+    // A fresh record made for this reply alone: the message reads it in place.
+    const headers = Headers.adopt(replyHeaders(reply.headers));
     const init = { status, headers, limits: ctx.engine.limits };
     if (verb === 'HEAD' || NO_BODY_STATUS.has(status) || length === 0) {
       await body.dump();

@@ -23,6 +23,28 @@ const HIGH_WATER_MARK = 64 * 1024;
 /** A reply body drained by {@link ReplyBody.dump} beyond this is cut instead (the connection is dropped). */
 const DUMP_LIMIT = 128 * 1024;
 
+/** Where {@link ReplyBody.pipeTo} writes: node's `ServerResponse`, or anything writable like it. */
+export interface ReplySink {
+  readonly writableFinished: boolean;
+  write(chunk: Uint8Array): boolean;
+  end(): unknown;
+  once(event: 'drain' | 'finish', listener: () => void): unknown;
+  on(event: 'close' | 'error', listener: (error?: unknown) => void): unknown;
+  off(event: 'drain' | 'finish' | 'close' | 'error', listener: (error?: unknown) => void): unknown;
+}
+
+/** A {@link ReplySink} being written, and the promise {@link ReplyBody.pipeTo} returned. */
+interface Piping {
+  readonly target: ReplySink;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+  readonly onDrain: () => void;
+  readonly onClose: () => void;
+  readonly onFinish: () => void;
+  readonly onError: (error?: unknown) => void;
+  waitingForDrain: boolean;
+}
+
 /** What the backend answered: status, headers (lower-case names) and the body, unread. */
 export interface ReplyHead {
   readonly statusCode: number;
@@ -39,6 +61,12 @@ type Controller = Dispatcher.DispatchController;
 const abandoned = new FinalizationRegistry<ReplyQueue>((queue) => {
   void queue.return();
 });
+
+function prematureClose(): Error {
+  return Object.assign(new Error('the connection closed before the reply was sent'), {
+    code: 'ERR_STREAM_PREMATURE_CLOSE',
+  });
+}
 
 /** Why undici is told to stop when a reader gives up: never seen by anyone but undici. */
 function gaveUp(): Error {
@@ -72,6 +100,16 @@ export class ReplyBody implements AsyncIterableIterator<Uint8Array> {
     return this.#queue.return();
   }
 
+  /**
+   * Writes the whole body into `target` as undici delivers it — no promise per chunk — with backpressure
+   * (undici is paused while `target` is full), then ends `target` and resolves once it has finished. Rejects
+   * when the body fails (a Mediary error), or when `target` closes first (the client went away: the request
+   * is aborted, which releases its connection).
+   */
+  pipeTo(target: ReplySink): Promise<void> {
+    return this.#queue.pipeTo(target);
+  }
+
   /** Reads and drops a small body (redirects, replies without content); a large one is cut instead. */
   async dump(): Promise<void> {
     let size = 0;
@@ -102,11 +140,83 @@ class ReplyQueue {
   #waiting:
     | { resolve: (step: IteratorResult<Uint8Array>) => void; reject: (error: unknown) => void }
     | undefined;
+  /** Set while the body is piped into a sink instead of read. */
+  #piping: Piping | undefined;
 
   constructor(guard: ExchangeGuard, limit: number, controller: Controller) {
     this.#guard = guard;
     this.#limit = limit;
     this.#controller = controller;
+  }
+
+  pipeTo(target: ReplySink): Promise<void> {
+    if (this.#done || this.#piping || this.#waiting) {
+      return Promise.reject(new Error('the reply body is already being read'));
+    }
+    this.#guard.markReading();
+    return new Promise((resolve, reject) => {
+      const piping: Piping = {
+        target,
+        resolve,
+        reject,
+        waitingForDrain: false,
+        onDrain: () => {
+          piping.waitingForDrain = false;
+          if (this.#controller?.paused) this.#controller.resume();
+        },
+        // Closed before it finished: the client went away.
+        onClose: () => {
+          if (!target.writableFinished) this.#stopPiping(prematureClose());
+        },
+        onFinish: () => this.#stopPiping(undefined),
+        onError: (error) => this.#stopPiping(error ?? prematureClose()),
+      };
+      this.#piping = piping;
+      target.on('close', piping.onClose);
+      target.on('error', piping.onError);
+      while (this.#queue.length > 0) this.#write(this.#queue.shift()!);
+      this.#queued = 0;
+      if (this.#failed) this.#stopPiping(this.#fail());
+      else if (this.#ended) this.#endPiping();
+      else if (!piping.waitingForDrain && this.#controller?.paused) this.#controller.resume();
+    });
+  }
+
+  /** Writes one chunk into the sink; a full sink pauses undici until it drains. */
+  #write(chunk: Uint8Array): void {
+    const piping = this.#piping!;
+    if (piping.target.write(chunk) || piping.waitingForDrain) return;
+    piping.waitingForDrain = true;
+    this.#controller?.pause();
+    piping.target.once('drain', piping.onDrain);
+  }
+
+  #endPiping(): void {
+    const piping = this.#piping!;
+    this.#finish();
+    piping.target.once('finish', piping.onFinish);
+    piping.target.end();
+  }
+
+  /** Ends piping: resolves (finished) or rejects (failed, or the sink closed early, which aborts the request). */
+  #stopPiping(error: unknown): void {
+    const piping = this.#piping;
+    if (!piping) return;
+    this.#piping = undefined;
+    piping.target.off('close', piping.onClose);
+    piping.target.off('error', piping.onError);
+    piping.target.off('drain', piping.onDrain);
+    piping.target.off('finish', piping.onFinish);
+    if (error === undefined) {
+      piping.resolve();
+      return;
+    }
+    if (!this.#done) {
+      if (!this.#ended || this.#failed) this.#controller?.abort(gaveUp());
+      this.#queue.length = 0;
+      this.#finish();
+    }
+    piping.reject(error);
   }
 
   next(): Promise<IteratorResult<Uint8Array>> {
@@ -140,9 +250,15 @@ class ReplyQueue {
     if (this.#done || this.#failed) return;
     this.#received += chunk.byteLength;
     if (this.#received > this.#limit) {
-      // The bytes before the cap are still delivered; the read that would cross it fails.
+      // The bytes before the cap are still delivered; the read that would cross it fails. The request is
+      // aborted first: failing a waiting reader ends the exchange, which lets go of the controller.
+      const controller = this.#controller;
       this.fail(this.#guard.tooLarge(this.#limit));
-      this.#controller?.abort(gaveUp());
+      controller?.abort(gaveUp());
+      return;
+    }
+    if (this.#piping) {
+      this.#write(chunk);
       return;
     }
     const waiting = this.#waiting;
@@ -160,6 +276,10 @@ class ReplyQueue {
     if (this.#done || this.#failed) return;
     this.#ended = true;
     this.#controller = undefined;
+    if (this.#piping) {
+      this.#endPiping();
+      return;
+    }
     const waiting = this.#waiting;
     if (waiting) {
       this.#waiting = undefined;
@@ -171,6 +291,10 @@ class ReplyQueue {
     if (this.#done || this.#failed || this.#ended) return;
     this.#failed = true;
     this.#error = error;
+    if (this.#piping) {
+      this.#stopPiping(this.#fail());
+      return;
+    }
     const waiting = this.#waiting;
     if (waiting) {
       this.#waiting = undefined;

@@ -49,11 +49,11 @@ export function forwardedHeaders(
   if (forward === false) return out;
   const only = forward === true ? undefined : new Set(forward.map((name) => name.toLowerCase()));
   const listed = connectionTokens(headers.get('connection'));
-  for (const [name, value] of headers) {
-    if (HOP_BY_HOP.has(name) || OUTBOUND_OWN.has(name) || listed.has(name)) continue;
-    if (only && !only.has(name)) continue;
+  headers.forEach((value, name) => {
+    if (HOP_BY_HOP.has(name) || OUTBOUND_OWN.has(name) || listed.has(name)) return;
+    if (only && !only.has(name)) return;
     out[name] = value;
-  }
+  });
   return out;
 }
 

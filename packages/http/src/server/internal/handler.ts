@@ -13,6 +13,7 @@ import {
   coreErrors,
   createMessage,
   type Engine,
+  Headers,
   type Logger,
   type MessageLimits,
   mediaType,
@@ -147,9 +148,11 @@ export async function handleRequest(
     }
 
     options.onContinue?.();
+    // node's header object is the request's own and never changes: read in place, not copied.
+    const inbound = Headers.adopt(req.headers);
     const message = hasBody
-      ? createMessage({ headers: req.headers, body: req.body, limits: rt.messageLimits })
-      : createMessage({ headers: req.headers, limits: rt.messageLimits });
+      ? createMessage({ headers: inbound, body: req.body, limits: rt.messageLimits })
+      : createMessage({ headers: inbound, limits: rt.messageLimits });
     const routeId = target.kind === 'resource' ? target.resource.routeId : target.proxy.routeId;
     const transport = transportInfo(req, method, path, query, target, match.params);
     const exchange = await rt.engine.dispatch(

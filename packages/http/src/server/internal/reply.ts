@@ -14,6 +14,7 @@ import {
   type Message,
   toMediaryError,
 } from '@mediary/core';
+import { ReplyBody } from '../../client/internal/dispatch-request.js';
 import { httpErrors } from '../../errors.js';
 
 /** What a reply is written to: node's `ServerResponse`, or the in-memory reply of `inject()`. */
@@ -133,7 +134,9 @@ export async function sendMessage(res: ReplyTarget, message: Message, reply: Rep
     return;
   }
   try {
-    await pump(source, res);
+    // A backend reply still unread is written as undici delivers it; any other stream is pumped.
+    if (source instanceof ReplyBody) await source.pipeTo(res);
+    else await pump(source, res);
   } catch (error) {
     // Headers are out: the only honest signal left is to cut the connection.
     const cut = httpErrors.REPLY_INTERRUPTED({ reason: describe(error) }, { cause: error });
@@ -265,11 +268,11 @@ export function sendEmpty(res: ReplyTarget, status: number, headers: Record<stri
 }
 
 function messageHeaders(message: Message, extra: Record<string, string>): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of message.headers) {
-    if (HOP_BY_HOP.has(name) || REQUEST_ONLY.has(name) || name.startsWith('proxy-')) continue;
+  const headers: Record<string, string> = Object.create(null);
+  message.headers.forEach((value, name) => {
+    if (HOP_BY_HOP.has(name) || REQUEST_ONLY.has(name) || name.startsWith('proxy-')) return;
     headers[name] = value;
-  }
+  });
   return Object.assign(headers, extra);
 }
 
