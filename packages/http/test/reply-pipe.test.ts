@@ -4,6 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { call, type Exchange, isMediaryError } from '@mediary/core';
 import { createHarness, type Harness } from '@mediary/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -68,6 +70,32 @@ describe('ReplyBody.pipeTo', () => {
     expect(sink.writableFinished).toBe(true);
     // undici is paused whenever the sink is full: what waits in it stays near one read from the socket.
     expect(sink.peakBuffered).toBeLessThan(512 * 1024);
+  });
+
+  it('keeps piping when nothing else holds the body and collections run meanwhile', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const backend = await startBackend((_req, res) => {
+      res.writeHead(200, { 'content-length': String(20 * 1024) });
+      let sent = 0;
+      const timer = setInterval(() => {
+        res.write(Buffer.alloc(1024, 0x62));
+        sent += 1024;
+        if (sent === 20 * 1024) {
+          clearInterval(timer);
+          res.end();
+        }
+      }, 5);
+    });
+    const sink = slowSink(0);
+    // Only the pipe holds the body: a body taken for abandoned would abort its request.
+    const piping = replyBody(`${backend.url}/slow`).then((body) => body.pipeTo(sink));
+    for (let i = 0; i < 10; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      gc();
+    }
+    await piping;
+    expect(Buffer.concat(sink.received).length).toBe(20 * 1024);
   });
 
   it('aborts the backend request when the writable closes before the end', async () => {

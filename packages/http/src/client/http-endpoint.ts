@@ -171,7 +171,10 @@ export function httpEndpoint(options: HttpEndpointOptions): HttpEndpoint {
           redirects < followRedirects
             ? nextHop(hop, reply.statusCode, header(reply.headers.location))
             : undefined;
-        if (!next) return await toMessage(reply, hop.method, guard, ctx);
+        if (!next) {
+          const result = toMessage(reply, hop.method, guard, ctx);
+          return result instanceof Promise ? await result : result;
+        }
         await reply.body.dump();
         hop = next;
       }
@@ -193,7 +196,8 @@ export function httpEndpoint(options: HttpEndpointOptions): HttpEndpoint {
     else if (options.auth && 'bearer' in options.auth) {
       headers.authorization = `Bearer ${await evaluate(options.auth.bearer, ctx)}`;
     }
-    const body = await requestBody(message, verb);
+    const pending = requestBody(message, verb);
+    const body = pending instanceof Promise ? await pending : pending;
     if (body === undefined) delete headers['content-type'];
     else {
       // The body's type goes even when headers are not forwarded; a configured content-type wins.
@@ -207,31 +211,46 @@ export function httpEndpoint(options: HttpEndpointOptions): HttpEndpoint {
     return { origin, path: target, method: verb, headers, body, crossedOrigin: false };
   }
 
-  async function toMessage(
+  /** The reply as a message; synchronous on the common path (a body to stream back). */
+  function toMessage(
     reply: ReplyHead,
     verb: string,
     guard: ExchangeGuard,
     ctx: MessageContext,
-  ): Promise<Message> {
+  ): Message | Promise<Message> {
     const { statusCode: status, body } = reply;
     const length = Number(header(reply.headers['content-length']) ?? Number.NaN);
     if (length > maxReplyBytes) {
       discard(body);
       throw guard.tooLarge(maxReplyBytes);
     }
-    if (failOnStatus && status >= 400) {
-      const text = await readPrefix(body, guard);
-      throw statusError(name, status, text);
-    }
+    if (failOnStatus && status >= 400) return failWithStatus(body, guard, status);
     // A fresh record made for this reply alone: the message reads it in place.
     const headers = Headers.adopt(replyHeaders(reply.headers));
-    const init = { status, headers, limits: ctx.engine.limits };
+    const limits = ctx.engine.limits;
     if (verb === 'HEAD' || NO_BODY_STATUS.has(status) || length === 0) {
-      await body.dump();
-      guard.finish();
-      return new Message(init);
+      return withoutBody(body, guard, new Message({ status, headers, limits }));
     }
-    return new Message({ status, headers, limits: ctx.engine.limits, body });
+    return new Message({ status, headers, limits, body });
+  }
+
+  async function failWithStatus(
+    body: ReplyHead['body'],
+    guard: ExchangeGuard,
+    status: number,
+  ): Promise<never> {
+    const text = await readPrefix(body, guard);
+    throw statusError(name, status, text);
+  }
+
+  async function withoutBody(
+    body: ReplyHead['body'],
+    guard: ExchangeGuard,
+    message: Message,
+  ): Promise<Message> {
+    await body.dump();
+    guard.finish();
+    return message;
   }
 
   return {

@@ -349,6 +349,7 @@ class SocketRequest implements InboundRequest {
   readonly url: string;
   readonly headers: IncomingMessage['headers'];
   readonly rawHeaders: readonly string[];
+  readonly parsedByNode = true;
   readonly httpVersion: string;
   readonly remoteAddress: string | undefined;
   readonly body: BodySource;

@@ -36,6 +36,11 @@ export interface ReplySink {
 /** A {@link ReplySink} being written, and the promise {@link ReplyBody.pipeTo} returned. */
 interface Piping {
   readonly target: ReplySink;
+  /**
+   * The body being piped, kept reachable from the queue (which undici holds) while it is: the caller need not
+   * hold it, and a body collected mid-pipe would be taken for abandoned and its request aborted.
+   */
+  readonly body: ReplyBody;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
   readonly onDrain: () => void;
@@ -117,7 +122,7 @@ export class ReplyBody implements AsyncIterableIterator<Uint8Array> {
    * is aborted, which releases its connection).
    */
   pipeTo(target: ReplySink): Promise<void> {
-    return this.#queue.pipeTo(target);
+    return this.#queue.pipeTo(target, this);
   }
 
   /** Reads and drops a small body (redirects, replies without content); a large one is cut instead. */
@@ -161,7 +166,7 @@ class ReplyQueue {
     this.#controller = controller;
   }
 
-  pipeTo(target: ReplySink): Promise<void> {
+  pipeTo(target: ReplySink, body: ReplyBody): Promise<void> {
     if (this.#done || this.#piping || this.#waiting) {
       return Promise.reject(new Error('the reply body is already being read'));
     }
@@ -169,6 +174,7 @@ class ReplyQueue {
     return new Promise((resolve, reject) => {
       const piping: Piping = {
         target,
+        body,
         resolve,
         reject,
         waitingForDrain: false,

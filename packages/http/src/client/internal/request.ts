@@ -50,12 +50,12 @@ export function defaultMethod(message: Message, ctx: MessageContext): string {
 /**
  * The body to send: an unread stream as it is (pass-through), anything else as bytes. A GET or HEAD whose
  * stream declares no length carries no body: that is how an HTTP request without one arrives; a GET never sends
- * a body held in memory.
+ * a body held in memory. Synchronous unless the body has to become bytes first.
  */
-export async function requestBody(
+export function requestBody(
   message: Message,
   method: string,
-): Promise<Uint8Array | BodySource | undefined> {
+): Uint8Array | BodySource | undefined | Promise<Uint8Array> {
   if (message.isEmpty || method === 'HEAD') return undefined;
   // A body left in memory by earlier steps (a previous call's reply) is not a GET's to send.
   if (method === 'GET' && message.bodyState !== 'stream') return undefined;

@@ -39,6 +39,11 @@ export interface InboundRequest {
   readonly body: BodySource;
   /** True once the whole body has arrived. */
   readonly complete: boolean;
+  /**
+   * True when node's HTTP parser read the head: it refuses CR, LF and NUL in names and values itself, so
+   * only requests made by `inject()` need that checked here.
+   */
+  readonly parsedByNode: boolean;
 }
 
 /** What the handler needs from its server. */
@@ -223,7 +228,7 @@ function checkHeaders(req: InboundRequest, maxHeadersCount: number): void {
     if (name.length === 4 && name.toLowerCase() === 'host' && ++hosts > 1) {
       throw httpErrors.BAD_REQUEST({ reason: 'more than one Host header' });
     }
-    if (UNSAFE_VALUE.test(raw[i + 1] ?? '') || UNSAFE_VALUE.test(name)) {
+    if (!req.parsedByNode && (UNSAFE_VALUE.test(raw[i + 1] ?? '') || UNSAFE_VALUE.test(name))) {
       throw httpErrors.BAD_REQUEST({ reason: 'a header holds a line break or NUL' });
     }
   }

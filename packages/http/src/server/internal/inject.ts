@@ -51,6 +51,7 @@ export function injectRequest(request: InjectRequest): InboundRequest {
     remoteAddress: undefined,
     body: Readable.from(chunks, { objectMode: false }),
     complete: true,
+    parsedByNode: false,
   };
 }
 
