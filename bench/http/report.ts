@@ -21,7 +21,18 @@ const fixed = (value: number | undefined, digits: number) =>
 
 function throughputTable(rows: readonly ThroughputRow[]): string[][] {
   return [
-    ['scenario', 'size', 'target', 'req/s (median)', 'min–max', 'p50 ms', 'p99 ms', '÷ baseline', 'failures'],
+    [
+      'scenario',
+      'size',
+      'target',
+      'req/s (median)',
+      'min–max',
+      'p50 ms',
+      'p99 ms',
+      '÷ baseline',
+      'per round',
+      'failures',
+    ],
     ...rows.map((row) => [
       row.scenario,
       row.size,
@@ -31,6 +42,9 @@ function throughputTable(rows: readonly ThroughputRow[]): string[][] {
       fixed(row.p50, 1),
       fixed(row.p99, 1),
       fixed(row.ratio, 2),
+      row.roundRatios && !row.roundRatios.every((r) => r === 1)
+        ? row.roundRatios.map((r) => fixed(r, 2)).join(' ')
+        : '',
       String(row.failures),
     ]),
   ];
@@ -101,8 +115,9 @@ function markdown(report: Report): string {
   if (report.throughput.length > 0) {
     sections.push(
       '## Throughput\n\n' +
-        'Medians over the rounds; `÷ baseline` is requests per second relative to the hand-written Node ' +
-        'baseline of the same scenario and size. Latency comes from autocannon at 1 ms resolution. The JSON ' +
+        'Medians over the rounds; `÷ baseline` is the median of the per-round ratios (`per round`: each ' +
+        "round's requests per second ÷ the hand-written Node baseline's of the same scenario and size, measured " +
+        'back to back in that round). Latency comes from autocannon at 1 ms resolution. The JSON ' +
         'payloads carry the `route` field first.\n\n' +
         markdownTable(throughputTable(sortRows(report.throughput))),
     );

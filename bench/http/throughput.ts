@@ -1,7 +1,13 @@
 /**
  * The throughput runs: every target at every payload size, repeated in interleaved rounds (round 1 of all
- * targets, then round 2 of all, …, with the order rotated each round) so that drift in the machine's state
- * spreads over all targets instead of penalising whichever ran last.
+ * targets, then round 2 of all, …). Within a round the targets of one scenario run back to back, so a target
+ * and its baseline are measured seconds apart, on the same machine state; the scenarios, and the targets
+ * within each, are rotated every round so no target always runs first or last.
+ *
+ * The ratio to the baseline is the median of the per-round ratios (each round's run ÷ the baseline's run
+ * of that round), not the ratio of the two medians: on a shared host whose speed drifts by a third within
+ * minutes, a pair measured seconds apart sees the same drift, while two medians may come from different
+ * minutes.
  *
  * @module
  */
@@ -35,8 +41,13 @@ export interface ThroughputRow {
   readonly p50: number;
   readonly p99: number;
   readonly failures: number;
-  /** Requests per second ÷ the scenario's baseline at the same size; `undefined` without a baseline. */
+  /**
+   * Median of the per-round ratios of requests per second to the scenario's baseline at the same size;
+   * `undefined` without a baseline.
+   */
   readonly ratio: number | undefined;
+  /** Each round's requests per second ÷ the baseline's in the same round, in round order. */
+  readonly roundRatios: readonly number[] | undefined;
   readonly rounds: readonly Measurement[];
 }
 
@@ -48,6 +59,22 @@ export interface RunningTarget {
 function rotate<T>(items: readonly T[], by: number): T[] {
   const shift = items.length === 0 ? 0 : by % items.length;
   return [...items.slice(shift), ...items.slice(0, shift)];
+}
+
+/** One round's order: scenario by scenario, both rotated by the round's number. */
+function roundOrder(running: readonly RunningTarget[], round: number): RunningTarget[] {
+  const scenarios = [...new Set(running.map((r) => r.target.scenario))];
+  return rotate(scenarios, round).flatMap((scenario) =>
+    rotate(
+      running.filter((r) => r.target.scenario === scenario),
+      round,
+    ),
+  );
+}
+
+/** Each round's requests per second of `row` ÷ the baseline's in the same round. */
+function pairedRatios(row: readonly Measurement[], baseline: readonly Measurement[]): number[] {
+  return row.map((m, i) => m.requestsPerSecond / (baseline[i] as Measurement).requestsPerSecond);
 }
 
 /**
@@ -89,7 +116,7 @@ export async function runThroughput(
   const key = (target: BenchTarget, size: number) => `${target.name}\u0000${size}`;
   for (let round = 0; round < config.rounds; round++) {
     for (const size of config.sizes) {
-      for (const { target, started } of rotate(running, round)) {
+      for (const { target, started } of roundOrder(running, round)) {
         const m = await runLoad({
           url: started.url + target.path,
           bodyFile: bodyFor(size).file,
@@ -108,7 +135,7 @@ export async function runThroughput(
     }
   }
 
-  const rows: Omit<ThroughputRow, 'ratio'>[] = [];
+  const rows: Omit<ThroughputRow, 'ratio' | 'roundRatios'>[] = [];
   for (const { target } of running) {
     for (const size of config.sizes) {
       const rounds = measured.get(key(target, size)) ?? [];
@@ -128,13 +155,15 @@ export async function runThroughput(
       });
     }
   }
-  const baselineOf = (row: Omit<ThroughputRow, 'ratio'>) => {
+  const baselineOf = (row: Omit<ThroughputRow, 'ratio' | 'roundRatios'>) => {
     const name = running.find((r) => r.target.baseline && r.target.scenario === row.scenario)?.target.name;
     return rows.find((other) => other.target === name && other.bytes === row.bytes);
   };
   return rows.map((row) => {
     const baseline = baselineOf(row);
-    return { ...row, ratio: baseline ? row.requestsPerSecond / baseline.requestsPerSecond : undefined };
+    if (!baseline) return { ...row, ratio: undefined, roundRatios: undefined };
+    const roundRatios = pairedRatios(row.rounds, baseline.rounds);
+    return { ...row, ratio: median(roundRatios), roundRatios };
   });
 }
 

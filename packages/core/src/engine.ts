@@ -322,8 +322,9 @@ export class Engine implements Runtime {
       return { ok: false, error: coreErrors.ENGINE_STOPPING(), message, context };
     }
     const external = options.signal;
-    const onAbort = () => abort.abort(external?.reason);
-    if (external) {
+    // Made only for a dispatch that has a signal to follow: most have none.
+    const onAbort = external ? () => abort.abort(external.reason) : undefined;
+    if (external && onAbort) {
       if (external.aborted) abort.abort(external.reason);
       else external.addEventListener('abort', onAbort, { once: true });
     }
@@ -366,7 +367,7 @@ export class Engine implements Runtime {
       return { ok: false, error, message: context.message, context };
     } finally {
       running = false;
-      external?.removeEventListener('abort', onAbort);
+      if (external && onAbort) external.removeEventListener('abort', onAbort);
       this.#inFlight.delete(abort);
       if (this.#inFlight.size === 0) this.#drained?.();
     }

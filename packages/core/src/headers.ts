@@ -13,6 +13,9 @@ export type HeaderInit =
 
 type HeaderRecord = Readonly<Record<string, string | readonly string[] | undefined>>;
 
+/** The record {@link Headers.adopt} hands its constructor call (set and cleared synchronously around it). */
+let adopting: HeaderRecord | undefined;
+
 /**
  * A case-insensitive header map. Cheap to copy: a copy shares its source's map until either of them writes
  * (every dispatched message is copied once for `ctx.original`, and most are never changed). Headers a
@@ -28,6 +31,12 @@ export class Headers implements Iterable<[string, string]> {
 
   constructor(init?: HeaderInit | Headers) {
     this.#owned = true;
+    if (adopting !== undefined) {
+      // Made by adopt(): no map until the first write.
+      this.#record = adopting;
+      adopting = undefined;
+      return;
+    }
     if (init instanceof Headers) {
       this.#record = init.#record;
       this.#map = init.#map;
@@ -60,10 +69,8 @@ export class Headers implements Iterable<[string, string]> {
     for (const name in record) {
       if (name !== name.toLowerCase()) return new Headers(record);
     }
-    const headers = new Headers();
-    headers.#map = undefined;
-    headers.#record = record;
-    return headers;
+    adopting = record;
+    return new Headers();
   }
 
   #add(name: string, value: string | readonly string[] | undefined): void {

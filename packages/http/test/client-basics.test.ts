@@ -177,6 +177,21 @@ describe('httpEndpoint: requests and replies', () => {
       expect(headers[name]).toBeUndefined();
   });
 
+  it('keeps reply headers named like Object.prototype members, as any other name', async () => {
+    const backend = await recordingBackend((_seen, res) => {
+      res.setHeader('__proto__', 'from-backend');
+      res.setHeader('constructor', 'also');
+      sendJson(res, 200, { ok: true });
+    });
+    const target = endpoint({ name: 'target', url: `${backend.url}/x` });
+
+    const result = await send(target, { text: 'hi' });
+
+    expect(result.ok && result.message.headers.get('__proto__')).toBe('from-backend');
+    expect(result.ok && result.message.headers.get('constructor')).toBe('also');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('forwards only the listed headers, or none, but always the content type of the body it sends', async () => {
     const backend = await recordingBackend();
     const listed = endpoint({ name: 'listed', url: `${backend.url}/x`, forwardHeaders: ['X-A'] });
@@ -376,6 +391,28 @@ describe('httpEndpoint: authentication', () => {
     await h.send([call(target), respond()], {}, { vars: { token: 't2' } });
 
     expect(backend.seen.map((s) => s.headers.authorization)).toEqual(['Bearer t1', 'Bearer t2']);
+  });
+
+  it('sends configured headers, constant or computed, and lets its credential win over them', async () => {
+    const backend = await recordingBackend();
+    const target = endpoint({
+      name: 'target',
+      url: `${backend.url}/x`,
+      headers: {
+        'X-Constant': 'c',
+        'X-Computed': async (ctx) => `v-${String(ctx.vars.n)}`,
+        Authorization: () => 'Bearer configured',
+      },
+      auth: { bearer: 'endpoint-token' },
+    });
+
+    await h.send([call(target), respond()], {}, { vars: { n: 7 } });
+
+    expect(backend.seen[0]?.headers).toMatchObject({
+      'x-constant': 'c',
+      'x-computed': 'v-7',
+      authorization: 'Bearer endpoint-token',
+    });
   });
 });
 

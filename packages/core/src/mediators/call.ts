@@ -35,14 +35,31 @@ export function call<V extends Vars = Vars>(
   options: CallOptions<V> = {},
 ): Mediator<V> {
   const into = options.into ?? 'message';
-  return defineMediator<V>('call', async (ctx) => {
+  const body = options.body as Expr<unknown> | undefined;
+  return defineMediator<V>('call', (ctx) => {
     const c = ctx as unknown as MessageContext;
     const target = typeof endpoint === 'string' ? c.engine.endpoint(endpoint) : endpoint;
-    const request = options.body ? await buildRequest(options.body as Expr<unknown>, c) : c.message;
-    const reply = await target.send(request, c);
-    if (into === 'message') c.message = reply;
-    else c.vars[into.var] = await replyValue(reply);
+    // The common call — the current message out, the reply in its place — waits on the endpoint alone:
+    // no async frame of its own around it.
+    if (!body && into === 'message') {
+      return target.send(c.message, c).then((reply) => {
+        c.message = reply;
+      });
+    }
+    return callAndStore(target, body, into, c);
   });
+}
+
+async function callAndStore(
+  target: Endpoint,
+  body: Expr<unknown> | undefined,
+  into: NonNullable<CallOptions['into']>,
+  ctx: MessageContext,
+): Promise<void> {
+  const request = body ? await buildRequest(body, ctx) : ctx.message;
+  const reply = await target.send(request, ctx);
+  if (into === 'message') ctx.message = reply;
+  else ctx.vars[into.var] = await replyValue(reply);
 }
 
 async function buildRequest(body: Expr<unknown>, ctx: MessageContext): Promise<Message> {

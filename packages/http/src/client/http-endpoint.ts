@@ -10,15 +10,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
-import {
-  coreErrors,
-  type Endpoint,
-  type Expr,
-  evaluate,
-  Headers,
-  Message,
-  type MessageContext,
-} from '@mediary/core';
+import { coreErrors, type Endpoint, type Expr, Headers, Message, type MessageContext } from '@mediary/core';
 import { Agent, type Dispatcher } from 'undici';
 import { httpClientErrors } from './errors.js';
 import { dispatchRequest, type ReplyHead } from './internal/dispatch-request.js';
@@ -128,9 +120,17 @@ export function httpEndpoint(options: HttpEndpointOptions): HttpEndpoint {
   }
   const forward = options.forwardHeaders ?? true;
   const failOnStatus = options.failOnStatus ?? false;
-  const authorization = authHeader(options.auth);
   const agent = createAgent(options);
-  const configuredHeaders = Object.entries(options.headers ?? {});
+  // Configured headers split once: constants are set as they are, functions evaluated per call.
+  const constantHeaders: [string, string][] = [];
+  const computedHeaders: [string, Expr<string>][] = [];
+  for (const [header, value] of Object.entries(options.headers ?? {})) {
+    if (typeof value === 'function') computedHeaders.push([header.toLowerCase(), value]);
+    else constantHeaders.push([header.toLowerCase(), value]);
+  }
+  const bearer = options.auth && 'bearer' in options.auth ? options.auth.bearer : undefined;
+  const computedBearer = typeof bearer === 'function' ? bearer : undefined;
+  const authorization = typeof bearer === 'string' ? `Bearer ${bearer}` : authHeader(options.auth);
   const inFlight = new Set<ExchangeGuard>();
 
   async function send(message: Message, ctx: MessageContext): Promise<Message> {
@@ -145,7 +145,8 @@ export function httpEndpoint(options: HttpEndpointOptions): HttpEndpoint {
     let hop: Hop;
     try {
       guard.throwIfStopped();
-      hop = await firstHop(message, ctx);
+      const first = firstHop(message, ctx);
+      hop = first instanceof Promise ? await first : first;
     } catch (error) {
       guard.finish();
       throw error;
@@ -183,21 +184,47 @@ export function httpEndpoint(options: HttpEndpointOptions): HttpEndpoint {
     }
   }
 
-  async function firstHop(message: Message, ctx: MessageContext): Promise<Hop> {
+  /** The first request of a call; synchronous unless a header is computed or the body must be read. */
+  function firstHop(message: Message, ctx: MessageContext): Hop | Promise<Hop> {
     const verb = method ?? defaultMethod(message, ctx);
     // Everything that can fail runs before the body is taken, so a failed call leaves a stream body unread.
     const target = path.expand((variable) => lookup(ctx, variable));
     const headers = forwardedHeaders(message.headers, forward);
     headers['x-correlation-id'] ??= ctx.correlationId;
-    for (const [header, value] of configuredHeaders) {
-      headers[header.toLowerCase()] = String(await evaluate(value, ctx));
-    }
+    for (const [header, value] of constantHeaders) headers[header] = value;
     if (authorization !== undefined) headers.authorization = authorization;
-    else if (options.auth && 'bearer' in options.auth) {
-      headers.authorization = `Bearer ${await evaluate(options.auth.bearer, ctx)}`;
+    if (computedHeaders.length > 0 || computedBearer) {
+      return computeHeaders(headers, ctx).then(() => withBody(message, verb, target, headers));
     }
+    return withBody(message, verb, target, headers);
+  }
+
+  async function computeHeaders(headers: Record<string, string>, ctx: MessageContext): Promise<void> {
+    for (const [header, value] of computedHeaders) headers[header] = String(await value(ctx));
+    // The endpoint's credential wins over a configured header, as it does over a forwarded one.
+    if (authorization !== undefined) headers.authorization = authorization;
+    else if (computedBearer) headers.authorization = `Bearer ${await computedBearer(ctx)}`;
+  }
+
+  function withBody(
+    message: Message,
+    verb: string,
+    target: string,
+    headers: Record<string, string>,
+  ): Hop | Promise<Hop> {
     const pending = requestBody(message, verb);
-    const body = pending instanceof Promise ? await pending : pending;
+    return pending instanceof Promise
+      ? pending.then((body) => hopWith(message, verb, target, headers, body))
+      : hopWith(message, verb, target, headers, pending);
+  }
+
+  function hopWith(
+    message: Message,
+    verb: string,
+    target: string,
+    headers: Record<string, string>,
+    body: Hop['body'],
+  ): Hop {
     if (body === undefined) delete headers['content-type'];
     else {
       // The body's type goes even when headers are not forwarded; a configured content-type wins.

@@ -104,6 +104,39 @@ describe('httpServer inject()', () => {
     });
   });
 
+  it('gives query parameters and path variables prototype-less records, empty ones included', async () => {
+    const seen: Array<{ params: object; query: object }> = [];
+    const api = httpApi({
+      name: 'records',
+      context: '/r',
+      resources: [
+        {
+          method: 'GET',
+          path: '/plain',
+          steps: [(ctx) => void seen.push(ctx.transport), respond()],
+        },
+        {
+          method: 'GET',
+          path: '/item/{id}',
+          steps: [(ctx) => void seen.push(ctx.transport), respond()],
+        },
+      ],
+    });
+    const { server } = serve({ apis: [api] });
+    await server.inject({ method: 'GET', path: '/r/plain' });
+    await server.inject({ method: 'GET', path: '/r/item/7?__proto__=x&constructor=y' });
+
+    const [plain, item] = seen;
+    expect([Object.keys(plain!.params), Object.keys(plain!.query)]).toEqual([[], []]);
+    expect(Object.getPrototypeOf(plain!.query)).toBeNull();
+    expect(Object.getPrototypeOf(plain!.params)).toBeNull();
+    expect(Object.isFrozen(plain!.query)).toBe(true);
+    expect(Object.getPrototypeOf(item!.params)).toBeNull();
+    expect({ ...item!.params }).toEqual({ id: '7' });
+    expect(Object.keys(item!.query).sort()).toEqual(['__proto__', 'constructor']);
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
   it('lets expressions read path params', async () => {
     const api = httpApi({
       name: 'expr',

@@ -29,7 +29,12 @@ import { httpErrors } from '../errors.js';
 import { inboundBody } from '../internal/inbound-body.js';
 import type { HttpApi } from './http-api.js';
 import { onClientError } from './internal/client-error.js';
-import { handleRequest, type InboundRequest, type ServerRuntime } from './internal/handler.js';
+import {
+  type HandleOptions,
+  handleRequest,
+  type InboundRequest,
+  type ServerRuntime,
+} from './internal/handler.js';
 import { headerBytes, InjectReply, injectRequest } from './internal/inject.js';
 import { type ReplyTarget, sendError } from './internal/reply.js';
 import { createRouter } from './internal/router.js';
@@ -122,7 +127,10 @@ class NodeHttpServer implements HttpServer {
   #server: Server | undefined;
   #closed: Promise<void> | undefined;
   /** Requests being handled, replies still streaming included (the engine only counts routes running). */
-  readonly #handling = new Set<Promise<void>>();
+  /** Requests being handled; a count, not a set of promises, which would cost a promise and a closure each. */
+  #handling = 0;
+  /** Resolves the wait of {@link #graceForReplies} once nothing is being handled. */
+  #idle: (() => void) | undefined;
   #url: string | undefined;
   #state: State = 'created';
 
@@ -238,7 +246,7 @@ class NodeHttpServer implements HttpServer {
     if (!server) return;
     if (this.#state === 'listening') await this.stop();
     server.closeIdleConnections();
-    if (this.#handling.size > 0) await this.#graceForReplies();
+    if (this.#handling > 0) await this.#graceForReplies();
     server.closeAllConnections();
     await this.#closed;
     this.#server = undefined;
@@ -252,7 +260,11 @@ class NodeHttpServer implements HttpServer {
     const grace = new Promise<void>((resolve) => {
       timer = clock.setTimeout(resolve, REPLY_GRACE_MS);
     });
-    await Promise.race([Promise.allSettled([...this.#handling]), grace]);
+    const idle = new Promise<void>((resolve) => {
+      this.#idle = resolve;
+    });
+    await Promise.race([idle, grace]);
+    this.#idle = undefined;
     if (timer !== undefined) clock.clearTimeout(timer);
   }
 
@@ -299,10 +311,14 @@ class NodeHttpServer implements HttpServer {
     server.keepAliveTimeout = options.keepAliveTimeout;
     // One more than allowed: node drops headers past this count silently, so the extra one shows an excess.
     server.maxHeadersCount = (limits.maxHeadersCount ?? DEFAULT_MAX_HEADERS) + 1;
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => this.#onRequest(req, res, false));
-    server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) =>
-      this.#onRequest(req, res, true),
+    // #onRequest never rejects: it ends every failure with a reply or a destroyed connection.
+    server.on(
+      'request',
+      (req: IncomingMessage, res: ServerResponse) => void this.#onRequest(req, res, false),
     );
+    server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      void this.#onRequest(req, res, true);
+    });
     server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
       const error = httpErrors.EXPECTATION_FAILED({ expect: String(req.headers.expect ?? '') });
       sendError(res as ReplyTarget, error, { headers: { connection: 'close' }, log: this.#runtime!.log });
@@ -311,34 +327,32 @@ class NodeHttpServer implements HttpServer {
     return server;
   }
 
-  #onRequest(req: IncomingMessage, res: ServerResponse, expectContinue: boolean): void {
-    const handling: Promise<void> = this.#handle(req, res, expectContinue).finally(() =>
-      this.#handling.delete(handling),
-    );
-    this.#handling.add(handling);
-  }
-
-  async #handle(req: IncomingMessage, res: ServerResponse, expectContinue: boolean): Promise<void> {
+  async #onRequest(req: IncomingMessage, res: ServerResponse, expectContinue: boolean): Promise<void> {
+    this.#handling++;
     // A client that goes away aborts its message; no abort signal is made for the many that stay.
     let abortMessage: ((reason: unknown) => void) | undefined;
     let gone = false;
-    res.once('close', () => {
+    // 'close' comes once: `on`, not `once`, which would wrap the listener in two more objects.
+    res.on('close', () => {
       if (res.writableFinished) return;
       gone = true;
       abortMessage?.(httpErrors.CLIENT_CLOSED());
     });
+    const options: HandleOptions = {
+      bindAbort: (abort) => {
+        if (gone) abort(httpErrors.CLIENT_CLOSED());
+        else abortMessage = abort;
+      },
+      onContinue: expectContinue ? () => res.writeContinue() : undefined,
+    };
     try {
-      await handleRequest(this.#runtime!, new SocketRequest(req), res as ReplyTarget, {
-        bindAbort: (abort) => {
-          if (gone) abort(httpErrors.CLIENT_CLOSED());
-          else abortMessage = abort;
-        },
-        ...(expectContinue ? { onContinue: () => res.writeContinue() } : {}),
-      });
+      await handleRequest(this.#runtime!, new SocketRequest(req), res as ReplyTarget, options);
     } catch (error) {
       // handleRequest never throws; this is the last guard that keeps a bug from crashing the process.
       this.#runtime?.log.error('request handling failed', { cause: String(error) });
       res.destroy();
+    } finally {
+      if (--this.#handling === 0) this.#idle?.();
     }
   }
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Headers } from '@mediary/core';
+import { nullRecord } from '../../internal/null-record.js';
 
 const HOP_BY_HOP = new Set([
   'connection',
@@ -45,7 +46,7 @@ export function forwardedHeaders(
   headers: Headers,
   forward: boolean | readonly string[],
 ): Record<string, string> {
-  const out: Record<string, string> = Object.create(null);
+  const out = nullRecord<string>();
   if (forward === false) return out;
   const only = forward === true ? undefined : new Set(forward.map((name) => name.toLowerCase()));
   const listed = connectionTokens(headers.get('connection'));
@@ -61,7 +62,7 @@ export function forwardedHeaders(
 export function replyHeaders(
   raw: Readonly<Record<string, string | string[] | undefined>>,
 ): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = Object.create(null);
+  const out = nullRecord<string | string[]>();
   const connection = raw.connection;
   const listed = connectionTokens(Array.isArray(connection) ? connection.join(',') : connection);
   for (const name in raw) {

@@ -64,10 +64,16 @@ export interface HandleOptions {
   /** Receives the function that aborts the message when the client goes away (see `DispatchOptions`). */
   readonly bindAbort?: (abort: (reason: unknown) => void) => void;
   /** Called once the request passed every check, when the client waits for `100 Continue`. */
-  readonly onContinue?: () => void;
+  readonly onContinue?: (() => void) | undefined;
 }
 
 const SAFE_CORRELATION_ID = /^[\w.:-]{1,128}$/;
+/**
+ * What a request without query parameters (or path variables) gets: one frozen, prototype-less record
+ * instead of a fresh dictionary-mode object per request. Keys from the wire are user data, so records that
+ * hold some stay prototype-less too (`query.toString` is `undefined`, `?__proto__=x` is a parameter).
+ */
+const NO_ENTRIES: Readonly<Record<string, never>> = Object.freeze(Object.create(null));
 const UNSAFE_VALUE = /[\r\n\0]/;
 const HEALTH_LIVE = '/health/live';
 const HEALTH_READY = '/health/ready';
@@ -168,7 +174,8 @@ export async function handleRequest(
     // A stopping server sends clients elsewhere; an unread body is not read to find the next request.
     if (rt.readiness() === 'stopping' || (!exchange.ok && hasBody && !req.complete))
       headers.connection = 'close';
-    await sendExchange(res, exchange, reply);
+    const sending = sendExchange(res, exchange, reply);
+    if (sending !== undefined) await sending;
   } catch (thrown) {
     const error = toMediaryError(thrown);
     if (error.status >= 500) rt.log.error(error.message, { code: error.code, cause: causeOf(error) });
@@ -269,9 +276,9 @@ function decodable(path: string): boolean {
 }
 
 /** Query parameters; a repeated one becomes an array. */
-function parseQuery(rawQuery: string): Record<string, string | string[]> {
+function parseQuery(rawQuery: string): Readonly<Record<string, string | string[]>> {
+  if (rawQuery === '') return NO_ENTRIES;
   const query: Record<string, string | string[]> = Object.create(null);
-  if (rawQuery === '') return query;
   for (const [key, value] of new URLSearchParams(rawQuery)) {
     const existing = query[key];
     if (existing === undefined) query[key] = value;
@@ -281,7 +288,7 @@ function parseQuery(rawQuery: string): Record<string, string | string[]> {
   return query;
 }
 
-function isWsdlQuery(query: Record<string, string | string[]>): boolean {
+function isWsdlQuery(query: Readonly<Record<string, string | string[]>>): boolean {
   return Object.keys(query).some((key) => key.toLowerCase() === 'wsdl');
 }
 
@@ -289,20 +296,28 @@ function transportInfo(
   req: InboundRequest,
   method: string,
   path: string,
-  query: Record<string, string | string[]>,
+  query: Readonly<Record<string, string | string[]>>,
   target: RouteTarget,
   found: Readonly<Record<string, string | undefined>>,
 ): TransportInfo {
-  const params: Record<string, string> = Object.create(null);
-  const props: Record<string, unknown> = {
-    method,
-    path,
-    url: req.url,
-    remoteAddress: req.remoteAddress,
-    httpVersion: req.httpVersion,
-  };
-  if (target.kind === 'resource') {
-    const { template } = target.resource;
+  const { url, remoteAddress, httpVersion } = req;
+  if (target.kind === 'proxy') {
+    const props = {
+      method,
+      path,
+      url,
+      remoteAddress,
+      httpVersion,
+      service: target.proxy.name,
+      subPath: found['*'] ?? '',
+    };
+    return { name: 'http', params: NO_ENTRIES, query, props };
+  }
+  const { template } = target.resource;
+  const hasParams =
+    template.pathVars.length > 0 || template.rest !== undefined || template.queryVars.length > 0;
+  const params: Record<string, string> = hasParams ? Object.create(null) : NO_ENTRIES;
+  if (hasParams) {
     for (const name of template.pathVars) {
       const value = found[name];
       if (value !== undefined) params[name] = value;
@@ -312,11 +327,8 @@ function transportInfo(
       const value = query[name];
       if (value !== undefined) params[name] = Array.isArray(value) ? value[0]! : value;
     }
-    props.api = target.api.name;
-  } else {
-    props.service = target.proxy.name;
-    props.subPath = found['*'] ?? '';
   }
+  const props = { method, path, url, remoteAddress, httpVersion, api: target.api.name };
   return { name: 'http', params, query, props };
 }
 

@@ -16,6 +16,7 @@ import {
 } from '@mediary/core';
 import { ReplyBody } from '../../client/internal/dispatch-request.js';
 import { httpErrors } from '../../errors.js';
+import { nullRecord } from '../../internal/null-record.js';
 
 /** What a reply is written to: node's `ServerResponse`, or the in-memory reply of `inject()`. */
 export interface ReplyTarget extends NodeJS.WritableStream {
@@ -78,20 +79,27 @@ export interface ReplyContext {
   readonly log: Logger;
 }
 
-/** Sends an exchange: the route's reply, a `202` for a drop, or the error reply. */
-export async function sendExchange(res: ReplyTarget, exchange: Exchange, reply: ReplyContext): Promise<void> {
+/**
+ * Sends an exchange: the route's reply, a `202` for a drop, or the error reply. A promise only while a body
+ * is still being written; an error reply or an empty one is sent synchronously.
+ */
+export function sendExchange(
+  res: ReplyTarget,
+  exchange: Exchange,
+  reply: ReplyContext,
+): Promise<void> | undefined {
   // The reply context's headers belong to this one request: they are completed in place.
   reply.headers['x-correlation-id'] = exchange.context.correlationId;
   if (!exchange.ok) {
     sendError(res, exchange.error, reply);
-    return;
+    return undefined;
   }
   if (exchange.outcome === 'drop') {
     res.writeHead(202, { ...reply.headers, 'content-length': '0' });
     res.end();
-    return;
+    return undefined;
   }
-  await sendMessage(res, exchange.message, reply);
+  return sendMessage(res, exchange.message, reply);
 }
 
 /** Sends a message as the reply: status (default 200), end-to-end headers, body. */
@@ -268,7 +276,7 @@ export function sendEmpty(res: ReplyTarget, status: number, headers: Record<stri
 }
 
 function messageHeaders(message: Message, extra: Record<string, string>): Record<string, string> {
-  const headers: Record<string, string> = Object.create(null);
+  const headers = nullRecord<string>();
   message.headers.forEach((value, name) => {
     if (HOP_BY_HOP.has(name) || REQUEST_ONLY.has(name) || name.startsWith('proxy-')) return;
     headers[name] = value;
