@@ -126,7 +126,7 @@ export function httpEndpoint(options: HttpEndpointOptions): HttpEndpoint {
   const computedHeaders: [string, Expr<string>][] = [];
   for (const [header, value] of Object.entries(options.headers ?? {})) {
     if (typeof value === 'function') computedHeaders.push([header.toLowerCase(), value]);
-    else constantHeaders.push([header.toLowerCase(), value]);
+    else constantHeaders.push([header.toLowerCase(), String(value)]);
   }
   const bearer = options.auth && 'bearer' in options.auth ? options.auth.bearer : undefined;
   const computedBearer = typeof bearer === 'function' ? bearer : undefined;
