@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { randomUUID } from 'node:crypto';
 import { createBus, type EngineBus } from './bus.js';
 import { type Clock, systemClock } from './clock.js';
 import {
@@ -20,6 +19,7 @@ import type { Endpoint } from './endpoint.js';
 import { coreErrors, type MediaryError, toMediaryError } from './errors.js';
 import { DEFAULT_EXPRESSION_LIMITS } from './expression.js';
 import { LazyAbort } from './internal/lazy-abort.js';
+import { randomId } from './internal/uuid.js';
 import { createConsoleLogger, type Logger } from './logger.js';
 import type { Mediator, Outcome, Step } from './mediator.js';
 import { DEFAULT_MESSAGE_LIMITS, type Message, snapshotOf } from './message.js';
@@ -473,7 +473,7 @@ class DispatchContext implements MessageContext {
 }
 
 function pickCorrelationId(candidate: string | undefined): string {
-  return candidate && SAFE_CORRELATION_ID.test(candidate) ? candidate : randomUUID();
+  return candidate && SAFE_CORRELATION_ID.test(candidate) ? candidate : randomId();
 }
 
 /**

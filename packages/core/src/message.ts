@@ -121,6 +121,13 @@ export interface MessageInit {
 let snapshotMessage: (message: Message) => Message;
 
 /**
+ * The message a copy is made of, handed to the constructor call of `#copy()` (set and cleared around it):
+ * every dispatch copies its message once, and a copy needs no init object and no empty body to discard.
+ */
+let copying: Message | undefined;
+const NO_INIT: MessageInit = Object.freeze({});
+
+/**
  * A message: case-insensitive headers, a content type and a lazily read body.
  *
  * @example
@@ -138,6 +145,15 @@ export class Message {
   #body: Body;
 
   constructor(init: MessageInit = {}) {
+    const source = copying;
+    if (source !== undefined) {
+      copying = undefined;
+      this.headers = new Headers(source.headers);
+      this.limits = source.limits;
+      this.status = source.status;
+      this.#body = source.#body;
+      return;
+    }
     this.headers = new Headers(init.headers);
     this.limits = init.limits ?? DEFAULT_MESSAGE_LIMITS;
     this.status = init.status;
@@ -316,10 +332,8 @@ export class Message {
   }
 
   #copy(): Message {
-    const copy = new Message({ headers: this.headers, limits: this.limits });
-    copy.status = this.status;
-    copy.#body = this.#body;
-    return copy;
+    copying = this;
+    return new Message(NO_INIT);
   }
 
   static {

@@ -132,16 +132,10 @@ export function httpEndpoint(options: HttpEndpointOptions): HttpEndpoint {
   const computedBearer = typeof bearer === 'function' ? bearer : undefined;
   const authorization = typeof bearer === 'string' ? `Bearer ${bearer}` : authHeader(options.auth);
   const inFlight = new Set<ExchangeGuard>();
+  const guardOptions = { endpoint: name, origin, timeoutMs, inFlight };
 
   async function send(message: Message, ctx: MessageContext): Promise<Message> {
-    const guard: ExchangeGuard = new ExchangeGuard(ctx, {
-      endpoint: name,
-      origin,
-      timeoutMs,
-      clock: ctx.engine.clock,
-      onFinish: () => inFlight.delete(guard),
-    });
-    inFlight.add(guard);
+    const guard = new ExchangeGuard(ctx, guardOptions, ctx.engine.clock);
     let hop: Hop;
     try {
       guard.throwIfStopped();

@@ -430,7 +430,7 @@ export function dispatchRequest(
 ): Promise<ReplyHead> {
   return new Promise((resolve, reject) => {
     const handler = new ExchangeHandler(guard, limit, resolve, reject);
-    guard.onCancel((reason) => handler.cancel(reason));
+    guard.onCancel(handler);
     dispatcher.dispatch(options, handler);
   });
 }

@@ -22,13 +22,18 @@ import { httpClientErrors } from '../errors.js';
 /** Where the exchange was when it failed: before the reply head arrived, or while its body streamed. */
 export type Phase = 'request' | 'body';
 
+/** An endpoint's settings for its guards: made once per endpoint, not per call. */
 export interface ExchangeGuardOptions {
   readonly endpoint: string;
   readonly origin: string;
   readonly timeoutMs: number;
-  readonly clock: Clock;
-  /** Called once when the exchange is over (reply read, failed or abandoned). */
-  readonly onFinish?: () => void;
+  /** The endpoint's exchanges in flight: a guard is in it from creation until it finishes. */
+  readonly inFlight?: Set<ExchangeGuard>;
+}
+
+/** What the request in flight offers to cancel it (undici's abort). */
+export interface Cancellable {
+  cancel(reason: unknown): void;
 }
 
 /**
@@ -38,12 +43,13 @@ export interface ExchangeGuardOptions {
  */
 export class ExchangeGuard {
   readonly #options: ExchangeGuardOptions;
+  readonly #clock: Clock;
   readonly #timer: TimerHandle;
   readonly #stopFollowing: () => void;
   /** Set when the message itself was aborted, with why. */
   #messageAborted = false;
   #messageReason: unknown;
-  #cancel: ((reason: unknown) => void) | undefined;
+  #request: Cancellable | undefined;
   #aborted = false;
   #reason: unknown;
   #settled: Promise<void> | undefined;
@@ -57,9 +63,11 @@ export class ExchangeGuard {
    * is not kept: a guard lives as long as its reply is unread, and must not keep the message (and with it an
    * abandoned reply body, released when collected) alive.
    */
-  constructor(context: MessageContext, options: ExchangeGuardOptions) {
+  constructor(context: MessageContext, options: ExchangeGuardOptions, clock: Clock) {
     this.#options = options;
-    this.#timer = options.clock.setTimeout(() => {
+    this.#clock = clock;
+    options.inFlight?.add(this);
+    this.#timer = clock.setTimeout(() => {
       this.#timedOut = true;
       this.#abort(httpClientErrors.TIMEOUT(this.#params()));
     }, options.timeoutMs);
@@ -76,12 +84,12 @@ export class ExchangeGuard {
   }
 
   /**
-   * Registers how to cancel the request in flight (undici's abort); called at once when the exchange is
-   * already cancelled. A later request of the exchange (a redirect) replaces the earlier one.
+   * Registers the request in flight, to cancel it with the exchange; cancelled at once when the exchange
+   * already is. A later request of the exchange (a redirect) replaces the earlier one.
    */
-  onCancel(cancel: (reason: unknown) => void): void {
-    this.#cancel = cancel;
-    if (this.#aborted) cancel(this.#reason);
+  onCancel(request: Cancellable): void {
+    this.#request = request;
+    if (this.#aborted) request.cancel(this.#reason);
   }
 
   /** Resolves once the exchange is over (reply read, failed or abandoned). */
@@ -121,18 +129,18 @@ export class ExchangeGuard {
     // may hold the guard a while after the exchange (a cleared timer, the reply body's finalization entry),
     // and a whole request graph surviving into the old generation made every young collection three times
     // slower.
-    this.#cancel = undefined;
-    this.#options.clock.clearTimeout(this.#timer);
+    this.#request = undefined;
+    this.#clock.clearTimeout(this.#timer);
     this.#stopFollowing();
     this.#resolveSettled?.();
-    this.#options.onFinish?.();
+    this.#options.inFlight?.delete(this);
   }
 
   #abort(reason: unknown): void {
     if (this.#aborted) return;
     this.#aborted = true;
     this.#reason = reason;
-    this.#cancel?.(reason);
+    this.#request?.cancel(reason);
   }
 
   /** Maps anything thrown during the exchange to a Mediary error (and ends the exchange). */
