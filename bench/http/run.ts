@@ -9,7 +9,8 @@
  * | --- | --- | --- |
  * | `BENCH_QUICK` | — | `1`: 2 s runs, 1 s warm-up (a smoke test, not a measurement) |
  * | `BENCH_DURATION` | 10 (quick: 2) | seconds per measured run |
- * | `BENCH_WARMUP` | 3 (quick: 1) | seconds of discarded load per target and size before round 1 |
+ * | `BENCH_WARMUP` | 5 (quick: 1) | seconds of discarded load per target and size before round 1 |
+ * | `BENCH_REWARM` | 1 | seconds of discarded load before each measured run |
  * | `BENCH_CONNECTIONS` | 50 | concurrent connections |
  * | `BENCH_ROUNDS` | 3 | interleaved repetitions of every measurement |
  * | `BENCH_SIZES` | 1024,102400 | request body sizes in bytes |
@@ -74,7 +75,8 @@ async function main(): Promise<void> {
   const quick = process.env.BENCH_QUICK === '1';
   const config = {
     durationSeconds: envNumber('BENCH_DURATION', quick ? 2 : 10),
-    warmupSeconds: envNumber('BENCH_WARMUP', quick ? 1 : 3),
+    warmupSeconds: envNumber('BENCH_WARMUP', quick ? 1 : 5),
+    rewarmSeconds: envNumber('BENCH_REWARM', 1),
     connections: envNumber('BENCH_CONNECTIONS', 50),
     rounds: envNumber('BENCH_ROUNDS', 3),
     sizes: (process.env.BENCH_SIZES ?? '1024,102400').split(',').map(Number),
@@ -125,6 +127,7 @@ async function main(): Promise<void> {
         : {
             durationSeconds: config.durationSeconds,
             warmupSeconds: config.warmupSeconds,
+            rewarmSeconds: config.rewarmSeconds,
             connections: config.connections,
             rounds: config.rounds,
             sizes: config.sizes,

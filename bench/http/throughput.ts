@@ -4,6 +4,11 @@
  * and its baseline are measured seconds apart, on the same machine state; the scenarios, and the targets
  * within each, are rotated every round so no target always runs first or last.
  *
+ * Only the server being measured runs: every other target's process is stopped (`SIGSTOP`) meanwhile and
+ * continued when its turn comes. They all share one CPU, and a server that just served a heavy load goes
+ * on working after it — V8 shrinks its heap with full collections a few seconds after allocation slows —
+ * in the time of whichever server is measured next.
+ *
  * The ratio to the baseline is the median of the per-round ratios (each round's run ÷ the baseline's run
  * of that round), not the ratio of the two medians: on a shared host whose speed drifts by a third within
  * minutes, a pair measured seconds apart sees the same drift, while two medians may come from different
@@ -13,6 +18,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { LOAD_CPU, type Measurement, runLoad } from './load.js';
 import { formatSize, jsonPayload } from './payload.js';
 import { median } from './stats.js';
@@ -22,6 +28,12 @@ import { checkReply } from './verify.js';
 export interface ThroughputConfig {
   readonly durationSeconds: number;
   readonly warmupSeconds: number;
+  /**
+   * Seconds of discarded load before each measured run, after the target was continued: what piled up
+   * while it was stopped (timers, a heap-shrinking collection, code V8 dropped as unused, connections the
+   * upstream closed) is paid here, not in the measurement.
+   */
+  readonly rewarmSeconds: number;
   readonly connections: number;
   readonly rounds: number;
   readonly sizes: readonly number[];
@@ -72,6 +84,28 @@ function roundOrder(running: readonly RunningTarget[], round: number): RunningTa
   );
 }
 
+/** How long the server measured last gets to close the load generator's connections before it stops. */
+const SETTLE_MS = 300;
+
+/** Continues `current` and stops every other target process, so that only `current` serves. */
+async function isolate(running: readonly RunningTarget[], current: RunningTarget): Promise<void> {
+  await delay(SETTLE_MS);
+  for (const entry of running) {
+    if (entry !== current) signal(entry, 'SIGSTOP');
+  }
+  signal(current, 'SIGCONT');
+}
+
+function signal(entry: RunningTarget, name: 'SIGSTOP' | 'SIGCONT'): void {
+  const pid = entry.started.pid;
+  if (pid === undefined) return;
+  try {
+    process.kill(pid, name);
+  } catch {
+    // Gone already: its measurement fails on its own.
+  }
+}
+
 /** Each round's requests per second of `row` ÷ the baseline's in the same round. */
 function pairedRatios(row: readonly Measurement[], baseline: readonly Measurement[]): number[] {
   return row.map((m, i) => m.requestsPerSecond / (baseline[i] as Measurement).requestsPerSecond);
@@ -81,7 +115,8 @@ function pairedRatios(row: readonly Measurement[], baseline: readonly Measuremen
  * Checks, warms up and measures every running target; returns one row per target and size.
  *
  * @example
- * const rows = await runThroughput(running, { durationSeconds: 10, warmupSeconds: 3, connections: 50,
+ * const rows = await runThroughput(running, { durationSeconds: 10, warmupSeconds: 5, rewarmSeconds: 1,
+ *   connections: 50,
  *   rounds: 3, sizes: [1024, 102400], workDir });
  */
 export async function runThroughput(
@@ -97,8 +132,23 @@ export async function runThroughput(
     bodies.set(size, { file, body });
   }
   const bodyFor = (size: number) => bodies.get(size) as { file: string; body: Buffer };
+  try {
+    return await measureAll(running, config, bodyFor, log);
+  } finally {
+    // Stopped processes could not even hear SIGTERM when the runner closes them.
+    for (const entry of running) signal(entry, 'SIGCONT');
+  }
+}
 
-  for (const { target, started } of running) {
+async function measureAll(
+  running: readonly RunningTarget[],
+  config: ThroughputConfig,
+  bodyFor: (size: number) => { file: string; body: Buffer },
+  log: (line: string) => void,
+): Promise<ThroughputRow[]> {
+  for (const entry of running) {
+    const { target, started } = entry;
+    await isolate(running, entry);
     for (const size of config.sizes) {
       const problem = await checkReply(target.scenario, started.url + target.path, bodyFor(size).body);
       if (problem) throw new Error(`${target.name} answers ${formatSize(size)} wrongly: ${problem}`);
@@ -116,7 +166,15 @@ export async function runThroughput(
   const key = (target: BenchTarget, size: number) => `${target.name}\u0000${size}`;
   for (let round = 0; round < config.rounds; round++) {
     for (const size of config.sizes) {
-      for (const { target, started } of roundOrder(running, round)) {
+      for (const entry of roundOrder(running, round)) {
+        const { target, started } = entry;
+        await isolate(running, entry);
+        await runLoad({
+          url: started.url + target.path,
+          bodyFile: bodyFor(size).file,
+          connections: config.connections,
+          durationSeconds: config.rewarmSeconds,
+        });
         const m = await runLoad({
           url: started.url + target.path,
           bodyFile: bodyFor(size).file,
