@@ -126,8 +126,10 @@ class NodeHttpServer implements HttpServer {
   #runtime: ServerRuntime | undefined;
   #server: Server | undefined;
   #closed: Promise<void> | undefined;
-  /** Requests being handled, replies still streaming included (the engine only counts routes running). */
-  /** Requests being handled; a count, not a set of promises, which would cost a promise and a closure each. */
+  /**
+   * Requests being handled, replies still streaming included (the engine only counts routes running): a
+   * count, not a set of promises, which would cost a promise and a closure each.
+   */
   #handling = 0;
   /** Resolves the wait of {@link #graceForReplies} once nothing is being handled. */
   #idle: (() => void) | undefined;
