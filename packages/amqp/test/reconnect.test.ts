@@ -71,20 +71,19 @@ describe.skipIf(!amqp.available)('reconnecting through a connection that drops',
     engine.bus.on('amqp:disconnected', (e) => events.push(`disconnected in ${e.reconnectInMs}ms`));
     engine.bus.on('amqp:reconnected', (e) => events.push(`reconnected after ${e.attempts} attempts`));
     engine.bus.on('source:error', (e) => events.push(e.error.code));
-    engine.addSource(
-      amqpSource({
-        connection,
-        queue,
-        route: [
-          async (ctx: MessageContext) => {
-            bodies.push(await ctx.message.text());
-          },
-        ],
-      }),
-    );
+    const source = amqpSource({
+      connection,
+      queue,
+      route: [
+        async (ctx: MessageContext) => {
+          bodies.push(await ctx.message.text());
+        },
+      ],
+    });
+    engine.addSource(source);
     await engine.start();
     await admin.publish(queue, 'before');
-    await eventually(() => expect(bodies).toEqual(['before']));
+    await eventually(() => expect(source.stats.acked).toBe(1));
 
     proxy.cut();
     await eventually(() => expect(events).toContain('disconnected in 50ms'));
@@ -95,7 +94,10 @@ describe.skipIf(!amqp.available)('reconnecting through a connection that drops',
     expect(lines).toContain('amqp reconnected');
 
     await admin.publish(queue, 'after');
-    await eventually(() => expect(bodies).toEqual(['before', 'while down', 'after']));
+    // The ack of 'before' is on its way when the proxy cuts; if the cut drops it, the broker hands 'before'
+    // out again after the reconnect. That is the at-least-once contract, so a second 'before' may come first.
+    const inOrder = (seen: string[]) => seen.filter((body, i) => !(body === 'before' && i === 1));
+    await eventually(() => expect(inOrder(bodies)).toEqual(['before', 'while down', 'after']));
     expect(proxy.accepted).toBe(2);
   });
 
