@@ -9,28 +9,27 @@
  * @module
  */
 import {
+  type AttachedEngines,
+  type BackoffOptions,
   type Clock,
-  createWaitingRoom,
+  type ConnectionDown,
+  type ConnectionLifecycle,
+  type ConnectionState,
+  createAttachedEngines,
+  createConnectionLifecycle,
   type MediaryError,
+  type ReconnectPlan,
   type Runtime,
-  systemClock,
-  type TimerHandle,
+  reasonOf,
+  redactUrl,
 } from '@mediary/core';
 import { type ChannelModel, connect } from 'amqplib';
 import { amqpErrors } from './errors.js';
-import { backoffDelay, type ReconnectOptions } from './internal/backoff.js';
 
 declare module '@mediary/core' {
   interface EngineEvents {
     /** The connection to the broker dropped; the next attempt is `reconnectInMs` away. */
-    'amqp:disconnected': [
-      {
-        readonly connection: string;
-        readonly error: MediaryError;
-        readonly attempt: number;
-        readonly reconnectInMs: number;
-      },
-    ];
+    'amqp:disconnected': [ConnectionDown];
     /** The connection is back after `attempts` tries and `downtimeMs` without a broker. */
     'amqp:reconnected': [
       { readonly connection: string; readonly attempts: number; readonly downtimeMs: number },
@@ -38,7 +37,11 @@ declare module '@mediary/core' {
   }
 }
 
-export type { ReconnectOptions } from './internal/backoff.js';
+/** How long to wait between attempts to get a connection (or a channel) back. */
+export type ReconnectOptions = BackoffOptions;
+
+// Kept for `source.ts`, which imports it from here; the other modules take it from core.
+export { reasonOf } from '@mediary/core';
 
 /** Options of {@link amqpConnection}. */
 export interface AmqpConnectionOptions {
@@ -60,7 +63,7 @@ export interface AmqpConnectionOptions {
 }
 
 /** Where the connection is in its life. */
-export type AmqpConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting';
+export type AmqpConnectionState = ConnectionState;
 
 /** What a channel holder hears from its connection. */
 export interface ConnectionListener {
@@ -79,18 +82,9 @@ export class AmqpConnection {
   readonly connectTimeoutMs: number;
   readonly #url: string;
   readonly #options: AmqpConnectionOptions;
-  #state: AmqpConnectionState = 'idle';
-  #model: ChannelModel | undefined;
-  #users = 0;
-  #attempt = 0;
-  #timer: TimerHandle | undefined;
-  #downSince: number | undefined;
-  #lastError: MediaryError | undefined;
-  /** Bumped on every shutdown, so a connect attempt that finishes afterwards is discarded. */
-  #session = 0;
+  readonly #engines: AttachedEngines;
+  readonly #lifecycle: ConnectionLifecycle<ChannelModel>;
   readonly #listeners = new Set<ConnectionListener>();
-  readonly #runtimes = new Set<Runtime>();
-  readonly #waiting = createWaitingRoom<ChannelModel>();
 
   constructor(options: AmqpConnectionOptions) {
     const url = new URL(options.url);
@@ -105,6 +99,18 @@ export class AmqpConnection {
     this.#options = options;
     this.name = options.name ?? 'mediary';
     this.connectTimeoutMs = options.connectTimeoutMs ?? 5000;
+    this.#engines = createAttachedEngines({ name: this.name, clock: options.clock });
+    this.#lifecycle = createConnectionLifecycle({
+      engines: this.#engines,
+      source: `amqp:${this.name}`,
+      backoff: options.reconnect,
+      connect: (current) => this.#connect(current),
+      disconnect: async (model) => {
+        if (model) await model.close().catch(() => undefined);
+      },
+      unavailable: (timeoutMs, cause) =>
+        amqpErrors.UNAVAILABLE({ component: 'connection', name: this.name, timeoutMs }, { cause }),
+    });
   }
 
   /** The back-off settings, which channels reuse when the broker closes just one of them. */
@@ -113,33 +119,31 @@ export class AmqpConnection {
   }
 
   get state(): AmqpConnectionState {
-    return this.#state;
+    return this.#lifecycle.state;
   }
 
   /** Why the last connect attempt failed or the connection was lost; `undefined` while open. */
   get lastError(): MediaryError | undefined {
-    return this.#lastError;
+    return this.#lifecycle.lastError;
   }
 
   /** The open broker connection, when there is one. */
   get channelModel(): ChannelModel | undefined {
-    return this.#state === 'open' ? this.#model : undefined;
+    return this.#lifecycle.handle;
   }
 
   /** The clock for back-off and timeouts: the option, else the first attached engine's, else the system's. */
   get clock(): Clock {
-    if (this.#options.clock) return this.#options.clock;
-    for (const runtime of this.#runtimes) return runtime.clock;
-    return systemClock;
+    return this.#engines.clock;
   }
 
   /** Reports connection events on this engine's bus and log (sources and endpoints attach theirs). */
   attach(runtime: Runtime): void {
-    this.#runtimes.add(runtime);
+    this.#engines.attach(runtime);
   }
 
   detach(runtime: Runtime): void {
-    this.#runtimes.delete(runtime);
+    this.#engines.detach(runtime);
   }
 
   /** Listens for (re)connects and losses; returns the function that stops listening. */
@@ -150,21 +154,17 @@ export class AmqpConnection {
 
   /** Counts one more user; the first one makes the connection connect (and keep reconnecting). */
   acquire(): void {
-    this.#users++;
-    if (this.#state === 'idle') this.#connect();
+    this.#lifecycle.acquire();
   }
 
   /** Counts one user less; the connection closes when nobody uses it. */
-  async release(): Promise<void> {
-    if (this.#users === 0) return;
-    this.#users--;
-    if (this.#users === 0) await this.#shutdown();
+  release(): Promise<void> {
+    return this.#lifecycle.release();
   }
 
   /** Closes the broker connection now, whoever still uses it; a later `acquire()` connects again. */
-  async close(): Promise<void> {
-    this.#users = 0;
-    await this.#shutdown();
+  close(): Promise<void> {
+    return this.#lifecycle.close();
   }
 
   /**
@@ -172,40 +172,18 @@ export class AmqpConnection {
    * connects or reconnects; fails with `MEDIARY_AMQP_UNAVAILABLE` (retryable) otherwise.
    */
   whenOpen(timeoutMs: number, signal?: AbortSignal): Promise<ChannelModel> {
-    const model = this.channelModel;
-    if (model) return Promise.resolve(model);
-    const unavailable = (cause: unknown) =>
-      amqpErrors.UNAVAILABLE({ component: 'connection', name: this.name, timeoutMs }, { cause });
-    if (this.#state === 'idle') {
-      return Promise.reject(unavailable(this.#lastError ?? new Error('the connection is not in use')));
-    }
-    return this.#waiting.wait({
-      clock: this.clock,
-      timeoutMs,
-      timeoutError: () => unavailable(this.#lastError ?? new Error('still connecting')),
-      ...(signal ? { signal } : {}),
-    });
+    return this.#lifecycle.whenOpen(timeoutMs, signal);
   }
 
   /**
    * Reports a problem of a component that uses this connection on every attached engine: a `source:error`
    * event and one log line.
    */
-  report(
-    component: string,
-    error: MediaryError,
-    message: string,
-    fields: Record<string, unknown> = {},
-  ): void {
-    for (const runtime of this.#runtimes) {
-      runtime.bus.emit('source:error', { source: component, error });
-      runtime.log.warn(message, { connection: this.name, component, code: error.code, ...fields });
-    }
+  report(component: string, error: MediaryError, message: string, fields?: Record<string, unknown>): void {
+    this.#engines.report(component, error, message, fields);
   }
 
-  #connect(): void {
-    if (this.#state !== 'reconnecting') this.#state = 'connecting';
-    const session = this.#session;
+  #connect(current: () => boolean): void {
     connect(this.#url, {
       timeout: this.connectTimeoutMs,
       // Without it, Nagle's algorithm holds a publish's frames back ~40 ms waiting for the broker's ACK.
@@ -214,7 +192,7 @@ export class AmqpConnection {
       clientProperties: { connection_name: this.name },
     })
       .then((model) => {
-        if (session !== this.#session) {
+        if (!current()) {
           // Shut down while connecting: nobody wants this connection any more.
           model.close().catch(() => undefined);
           return;
@@ -222,125 +200,58 @@ export class AmqpConnection {
         this.#opened(model);
       })
       .catch((error: unknown) => {
-        if (session !== this.#session) return;
-        this.#failed(
+        if (!current()) return;
+        this.#lifecycle.lost(
           amqpErrors.CONNECT_FAILED(
             { connection: this.name, url: redactUrl(this.#url), reason: reasonOf(error) },
             { cause: error },
           ),
+          this.#reconnectPlan('amqp connection failed'),
         );
       });
   }
 
   #opened(model: ChannelModel): void {
-    const reconnected = this.#downSince !== undefined;
-    const attempts = this.#attempt;
-    const downtimeMs = reconnected ? this.clock.now() - (this.#downSince ?? 0) : 0;
-    this.#model = model;
-    this.#state = 'open';
-    this.#attempt = 0;
-    this.#downSince = undefined;
-    this.#lastError = undefined;
+    const outage = this.#lifecycle.opened(model);
     model.on('error', (error: unknown) => {
       // 'close' follows with the same error; keep it so the loss can say why.
-      this.#lastError = amqpErrors.CONNECTION_LOST(
+      this.#lifecycle.lastError = amqpErrors.CONNECTION_LOST(
         { connection: this.name, reason: reasonOf(error) },
         { cause: error },
       );
     });
     model.on('close', (error?: unknown) => this.#closed(model, error));
     model.on('blocked', (reason: string) =>
-      this.#log('warn', 'amqp connection blocked by the broker', { reason }),
+      this.#engines.log('warn', 'amqp connection blocked by the broker', { reason }),
     );
-    model.on('unblocked', () => this.#log('info', 'amqp connection unblocked'));
-    if (reconnected) {
-      for (const runtime of this.#runtimes) {
-        runtime.bus.emit('amqp:reconnected', { connection: this.name, attempts, downtimeMs });
-        runtime.log.info('amqp reconnected', { connection: this.name, attempts, downtimeMs });
+    model.on('unblocked', () => this.#engines.log('info', 'amqp connection unblocked'));
+    if (outage) {
+      for (const { bus, log } of this.#engines) {
+        bus.emit('amqp:reconnected', { connection: this.name, ...outage });
+        log.info('amqp reconnected', { connection: this.name, ...outage });
       }
     }
-    this.#waiting.open(model);
     for (const listener of [...this.#listeners]) listener.opened(model);
   }
 
   #closed(model: ChannelModel, error: unknown): void {
-    if (this.#model !== model || this.#state !== 'open') return;
-    this.#model = undefined;
+    if (this.#lifecycle.handle !== model) return;
     const lost =
-      this.#lastError ??
+      this.#lifecycle.lastError ??
       amqpErrors.CONNECTION_LOST(
         { connection: this.name, reason: error === undefined ? 'closed' : reasonOf(error) },
         error === undefined ? {} : { cause: error },
       );
-    this.#downSince = this.clock.now();
+    this.#lifecycle.lost(lost, this.#reconnectPlan('amqp connection lost'));
     for (const listener of [...this.#listeners]) listener.lost(lost);
-    this.#retry(lost, 'amqp connection lost');
   }
 
-  #failed(error: MediaryError): void {
-    this.#downSince ??= this.clock.now();
-    this.#retry(error, 'amqp connection failed');
+  #reconnectPlan(what: string): ReconnectPlan {
+    return {
+      warning: (delayMs) => `${what}, reconnecting in ${delayMs}ms`,
+      event: (bus, down) => bus.emit('amqp:disconnected', down),
+    };
   }
-
-  #retry(error: MediaryError, what: string): void {
-    this.#lastError = error;
-    this.#state = 'reconnecting';
-    const attempt = this.#attempt++;
-    const delay = backoffDelay(attempt, this.#options.reconnect);
-    for (const runtime of this.#runtimes) {
-      runtime.bus.emit('source:error', { source: `amqp:${this.name}`, error });
-      runtime.bus.emit('amqp:disconnected', {
-        connection: this.name,
-        error,
-        attempt: attempt + 1,
-        reconnectInMs: delay,
-      });
-      runtime.log.warn(`${what}, reconnecting in ${delay}ms`, {
-        connection: this.name,
-        attempt: attempt + 1,
-        code: error.code,
-        reason: error.message,
-      });
-    }
-    const session = this.#session;
-    this.#timer = this.clock.setTimeout(() => {
-      this.#timer = undefined;
-      if (session === this.#session && this.#state === 'reconnecting') this.#connect();
-    }, delay);
-  }
-
-  async #shutdown(): Promise<void> {
-    this.#session++;
-    if (this.#timer !== undefined) this.clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
-    const model = this.#model;
-    this.#model = undefined;
-    this.#state = 'idle';
-    this.#attempt = 0;
-    this.#downSince = undefined;
-    const closed = amqpErrors.UNAVAILABLE(
-      { component: 'connection', name: this.name, timeoutMs: 0 },
-      { cause: new Error('the connection was closed') },
-    );
-    this.#waiting.fail(closed);
-    if (model) await model.close().catch(() => undefined);
-  }
-
-  #log(level: 'info' | 'warn', message: string, fields: Record<string, unknown> = {}): void {
-    for (const runtime of this.#runtimes) runtime.log[level](message, { connection: this.name, ...fields });
-  }
-}
-
-/** The error's message, for log lines and error messages. */
-export function reasonOf(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
-}
-
-function redactUrl(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
 }
 
 /**

@@ -34,13 +34,14 @@ import {
   type LeaseOptions,
   type MessageStore,
   type ReleaseOptions,
+  reasonOf,
   type StoredMessage,
   storeErrors,
   systemClock,
   type TimerHandle,
 } from '@mediary/core';
 import type { ConfirmChannel, GetMessage, Options } from 'amqplib';
-import { type AmqpConnection, reasonOf } from './connection.js';
+import type { AmqpConnection } from './connection.js';
 import { amqpErrors } from './errors.js';
 import { ManagedChannel } from './internal/managed-channel.js';
 import { publishConfirmed } from './internal/publish.js';

@@ -117,4 +117,5 @@ export * from './scheduler/index.js';
 export { runSteps, type SequenceOptions, sequence } from './sequence.js';
 export * from './store/index.js';
 export { callTemplate, defineTemplate, type Template } from './template.js';
+export * from './transport/index.js';
 export { createWaitingRoom, WaitingRoom, type WaitOptions } from './waiting-room.js';

@@ -28,11 +28,17 @@
  * @module
  */
 import {
+  type AttachedEngines,
   type Clock,
-  createWaitingRoom,
+  type ConnectionDown,
+  type ConnectionLifecycle,
+  type ConnectionState,
+  createAttachedEngines,
+  createConnectionLifecycle,
   type MediaryError,
   type Runtime,
-  systemClock,
+  reasonOf,
+  redactUrl,
   type TimerHandle,
   toMediaryError,
 } from '@mediary/core';
@@ -47,20 +53,12 @@ import {
   type Store,
 } from 'mqtt';
 import { mqttErrors } from './errors.js';
-import { backoffDelay } from './internal/backoff.js';
 import { filterProblem, topicMatches } from './internal/topic-filter.js';
 
 declare module '@mediary/core' {
   interface EngineEvents {
     /** The connection to the MQTT broker dropped; the next attempt is `reconnectInMs` away. */
-    'mqtt:disconnected': [
-      {
-        readonly connection: string;
-        readonly error: MediaryError;
-        readonly attempt: number;
-        readonly reconnectInMs: number;
-      },
-    ];
+    'mqtt:disconnected': [ConnectionDown];
     /** The connection is back after `attempts` tries and `downtimeMs`; `sessionPresent` as the broker said. */
     'mqtt:reconnected': [
       {
@@ -119,7 +117,7 @@ export interface MqttConnectionOptions {
 }
 
 /** Where the connection is in its life. */
-export type MqttConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting';
+export type MqttConnectionState = ConnectionState;
 
 /**
  * One received publish, handed to the source that subscribed to it. Until `settle` is called no other
@@ -178,25 +176,21 @@ export class MqttConnection {
   readonly protocolVersion: 4 | 5;
   readonly connectTimeoutMs: number;
   readonly #options: MqttConnectionOptions;
+  readonly #engines: AttachedEngines;
+  readonly #lifecycle: ConnectionLifecycle<MqttClient>;
+  /**
+   * The MQTT.js client from the first connect until shutdown; it reconnects in place, keeping its stores.
+   * Replaced or cleared, so events of an older client are ignored.
+   */
   #client: MqttClient | undefined;
-  #state: MqttConnectionState = 'idle';
-  #users = 0;
-  #attempt = 0;
-  #timer: TimerHandle | undefined;
-  #downSince: number | undefined;
-  #lastError: MediaryError | undefined;
   /** Set by `recycle()`: the next reconnect waits this long and is not reported as a loss. */
   #recycleDelayMs: number | undefined;
   #nextId = 1;
   /** True for the internal client that publishes; it subscribes to nothing. */
   readonly #isPublisher: boolean;
   #publisher: MqttConnection | undefined;
-  /** Bumped whenever the client is replaced or shut down, so late events of an old client are ignored. */
-  #session = 0;
   readonly #registrations = new Map<number, Registration>();
   readonly #parked: Parked[] = [];
-  readonly #runtimes = new Set<Runtime>();
-  readonly #waiting = createWaitingRoom<MqttClient>();
 
   constructor(options: MqttConnectionOptions, role?: typeof PUBLISHER) {
     this.#isPublisher = role === PUBLISHER;
@@ -216,22 +210,32 @@ export class MqttConnection {
     this.protocolVersion = options.protocolVersion ?? 5;
     this.name = options.name ?? options.clientId;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+    this.#engines = createAttachedEngines({ name: this.name, clock: options.clock });
+    this.#lifecycle = createConnectionLifecycle({
+      engines: this.#engines,
+      source: `mqtt:${this.name}`,
+      backoff: { initialDelayMs: this.reconnectPeriodMs, maxDelayMs: this.maxReconnectPeriodMs },
+      // The subscribing client connects once a source registered; the publishing one on the first publish.
+      ready: () => this.#isPublisher || this.#registrations.size > 0,
+      connect: () => this.#connect(),
+      disconnect: (open) => this.#disconnect(open),
+      unavailable: (timeoutMs, cause) =>
+        mqttErrors.UNAVAILABLE({ connection: this.name, timeoutMs }, { cause }),
+    });
   }
 
   get state(): MqttConnectionState {
-    return this.#state;
+    return this.#lifecycle.state;
   }
 
   /** The connected MQTT.js client, when there is one. */
   get client(): MqttClient | undefined {
-    return this.#state === 'open' ? this.#client : undefined;
+    return this.#lifecycle.handle;
   }
 
   /** The clock for back-off and timeouts: the option, else the first attached engine's, else the system's. */
   get clock(): Clock {
-    if (this.#options.clock) return this.#options.clock;
-    for (const runtime of this.#runtimes) return runtime.clock;
-    return systemClock;
+    return this.#engines.clock;
   }
 
   /** The first reconnect delay, which sources also use to space out redeliveries of a failing message. */
@@ -245,12 +249,12 @@ export class MqttConnection {
 
   /** Reports connection events on this engine's bus and log. */
   attach(runtime: Runtime): void {
-    this.#runtimes.add(runtime);
+    this.#engines.attach(runtime);
     this.#publisher?.attach(runtime);
   }
 
   detach(runtime: Runtime): void {
-    this.#runtimes.delete(runtime);
+    this.#engines.detach(runtime);
     this.#publisher?.detach(runtime);
   }
 
@@ -272,7 +276,7 @@ export class MqttConnection {
     this.#registrations.set(id, { id, handler, subscribed: false });
     this.#unpark();
     // The subscribing client connects once somebody subscribes.
-    if (this.#users > 0 && this.#state === 'idle') this.#connect();
+    this.#lifecycle.connectIfUsed();
     return id;
   }
 
@@ -303,26 +307,22 @@ export class MqttConnection {
    * reconnecting) once a source registered; the publishing one on the first publish.
    */
   acquire(): void {
-    this.#users++;
-    if (this.#state === 'idle' && (this.#isPublisher || this.#registrations.size > 0)) this.#connect();
+    this.#lifecycle.acquire();
   }
 
   /** Counts one user less; the connection disconnects when nobody uses it. */
-  async release(): Promise<void> {
-    if (this.#users === 0) return;
-    this.#users--;
-    if (this.#users === 0) await this.#shutdown();
+  release(): Promise<void> {
+    return this.#lifecycle.release();
   }
 
   /** The number of sources and endpoints using the connection. */
   get users(): number {
-    return this.#users;
+    return this.#lifecycle.users;
   }
 
   /** Disconnects now, whoever still uses it; a later `acquire()` connects again. */
-  async close(): Promise<void> {
-    this.#users = 0;
-    await this.#shutdown();
+  close(): Promise<void> {
+    return this.#lifecycle.close();
   }
 
   /**
@@ -331,9 +331,8 @@ export class MqttConnection {
    * unacknowledged QoS 1/2 message again, flagged `dup`; a clean session loses them.
    */
   recycle(delayMs: number): void {
-    const client = this.#client;
-    if (!client || this.#state !== 'open') return;
-    this.#attempt = 0;
+    const client = this.client;
+    if (!client) return;
     this.#recycleDelayMs = delayMs;
     client.stream.destroy();
   }
@@ -343,19 +342,7 @@ export class MqttConnection {
    * connects or reconnects; fails with `MEDIARY_MQTT_UNAVAILABLE` (retryable) otherwise.
    */
   whenOpen(timeoutMs: number, signal?: AbortSignal): Promise<MqttClient> {
-    const client = this.client;
-    if (client) return Promise.resolve(client);
-    const unavailable = (cause: unknown) =>
-      mqttErrors.UNAVAILABLE({ connection: this.name, timeoutMs }, { cause });
-    if (this.#state === 'idle') {
-      return Promise.reject(unavailable(this.#lastError ?? new Error('the connection is not in use')));
-    }
-    return this.#waiting.wait({
-      clock: this.clock,
-      timeoutMs,
-      timeoutError: () => unavailable(this.#lastError ?? new Error('still connecting')),
-      ...(signal ? { signal } : {}),
-    });
+    return this.#lifecycle.whenOpen(timeoutMs, signal);
   }
 
   /**
@@ -414,7 +401,7 @@ export class MqttConnection {
         },
         PUBLISHER,
       );
-      for (const runtime of this.#runtimes) publisher.attach(runtime);
+      for (const runtime of this.#engines) publisher.attach(runtime);
       publisher.acquire();
       this.#publisher = publisher;
     }
@@ -422,16 +409,8 @@ export class MqttConnection {
   }
 
   /** Reports a component's problem on every attached engine: a `source:error` event and one log line. */
-  report(
-    component: string,
-    error: MediaryError,
-    message: string,
-    fields: Record<string, unknown> = {},
-  ): void {
-    for (const runtime of this.#runtimes) {
-      runtime.bus.emit('source:error', { source: component, error });
-      runtime.log.warn(message, { connection: this.name, component, code: error.code, ...fields });
-    }
+  report(component: string, error: MediaryError, message: string, fields?: Record<string, unknown>): void {
+    this.#engines.report(component, error, message, fields);
   }
 
   #clientOptions(): IClientOptions {
@@ -456,8 +435,14 @@ export class MqttConnection {
   }
 
   #connect(): void {
-    this.#state = this.#state === 'reconnecting' ? 'reconnecting' : 'connecting';
-    const session = ++this.#session;
+    if (this.#client) {
+      // The stores are kept: QoS 1/2 publishes still waiting for the broker's acknowledgement are resent.
+      this.#client.reconnect({
+        incomingStore: this.#client.incomingStore as Store,
+        outgoingStore: this.#client.outgoingStore as Store,
+      });
+      return;
+    }
     const client = connect(this.#options.url, this.#clientOptions());
     // MQTT.js calls this hook for QoS 0 messages, and after the acknowledgement hook for QoS 1/2 ones, and
     // sends the PUBACK (PUBCOMP for QoS 2) only once its callback runs. MQTT.js honours `customHandleAcks`
@@ -472,27 +457,21 @@ export class MqttConnection {
       this.#inbound(packet.topic, payload, packet, () => callback());
     };
     client.on('connect', (connack) => {
-      if (session === this.#session) this.#opened(client, connack);
+      if (client === this.#client) this.#opened(client, connack);
     });
     client.on('error', (error) => {
-      if (session !== this.#session) return;
-      this.#lastError = this.#state === 'open' ? this.#lost(error) : this.#connectFailed(error);
+      if (client !== this.#client) return;
+      this.#lifecycle.lastError = this.state === 'open' ? this.#lost(error) : this.#connectFailed(error);
     });
     client.on('close', () => {
-      if (session === this.#session) this.#closed(client);
+      if (client === this.#client) this.#closed();
     });
     this.#client = client;
   }
 
   #opened(client: MqttClient, connack: IConnackPacket): void {
-    const reconnected = this.#downSince !== undefined;
-    const attempts = this.#attempt;
-    const downtimeMs = reconnected ? this.clock.now() - (this.#downSince ?? 0) : 0;
+    const outage = this.#lifecycle.opened(client);
     const sessionPresent = connack.sessionPresent === true;
-    this.#state = 'open';
-    this.#attempt = 0;
-    this.#downSince = undefined;
-    this.#lastError = undefined;
     for (const registration of this.#registrations.values()) {
       // The broker kept the subscription with the session; otherwise it is made again.
       if (!sessionPresent || this.clean) registration.subscribed = false;
@@ -504,13 +483,12 @@ export class MqttConnection {
         );
       }
     }
-    if (reconnected) {
-      for (const runtime of this.#runtimes) {
-        runtime.bus.emit('mqtt:reconnected', { connection: this.name, attempts, downtimeMs, sessionPresent });
-        runtime.log.info('mqtt reconnected', { connection: this.name, attempts, downtimeMs, sessionPresent });
+    if (outage) {
+      for (const { bus, log } of this.#engines) {
+        bus.emit('mqtt:reconnected', { connection: this.name, ...outage, sessionPresent });
+        log.info('mqtt reconnected', { connection: this.name, ...outage, sessionPresent });
       }
     }
-    this.#waiting.open(client);
   }
 
   async #subscribe(client: MqttClient, registration: Registration): Promise<void> {
@@ -614,89 +592,42 @@ export class MqttConnection {
     );
   }
 
-  #closed(client: MqttClient): void {
-    if (this.#state === 'idle') return;
-    const wasOpen = this.#state === 'open';
+  #closed(): void {
+    if (this.state === 'idle') return;
+    const wasOpen = this.state === 'open';
     // Parked and held messages belonged to the socket that closed: the broker sends them again.
     for (const parked of this.#parked.splice(0)) this.clock.clearTimeout(parked.timer);
     const recycled = this.#recycleDelayMs;
     this.#recycleDelayMs = undefined;
     const error =
-      this.#lastError ??
+      this.#lifecycle.lastError ??
       (wasOpen ? this.#lost(new Error('the socket closed')) : this.#connectFailed(new Error('closed')));
-    this.#lastError = error;
-    this.#downSince ??= this.clock.now();
-    this.#state = 'reconnecting';
-    const attempt = this.#attempt++;
-    const delay = recycled ?? backoffDelay(attempt, this.reconnectPeriodMs, this.maxReconnectPeriodMs);
-    if (recycled === undefined) {
-      for (const runtime of this.#runtimes) {
-        runtime.bus.emit('source:error', { source: `mqtt:${this.name}`, error });
-        runtime.bus.emit('mqtt:disconnected', {
-          connection: this.name,
-          error,
-          attempt: attempt + 1,
-          reconnectInMs: delay,
-        });
-        runtime.log.warn(
-          `mqtt ${wasOpen ? 'connection lost' : 'connect failed'}, reconnecting in ${delay}ms`,
-          {
-            connection: this.name,
-            attempt: attempt + 1,
-            code: error.code,
-            reason: error.message,
-          },
-        );
-      }
+    if (recycled !== undefined) {
+      // Dropped on purpose to get a message redelivered: no loss to report.
+      this.#lifecycle.lost(error, { delayMs: recycled });
+      return;
     }
-    const session = this.#session;
-    this.#timer = this.clock.setTimeout(() => {
-      this.#timer = undefined;
-      if (session !== this.#session || this.#state !== 'reconnecting') return;
-      // The stores are kept: QoS 1/2 publishes still waiting for the broker's acknowledgement are resent.
-      client.reconnect({
-        incomingStore: client.incomingStore as Store,
-        outgoingStore: client.outgoingStore as Store,
-      });
-    }, delay);
+    this.#lifecycle.lost(error, {
+      warning: (delayMs) =>
+        `mqtt ${wasOpen ? 'connection lost' : 'connect failed'}, reconnecting in ${delayMs}ms`,
+      event: (bus, down) => bus.emit('mqtt:disconnected', down),
+    });
   }
 
-  async #shutdown(): Promise<void> {
-    this.#session++;
+  /** Lets go of the broker once nobody uses the connection; `open` is the client if it was connected. */
+  async #disconnect(open: MqttClient | undefined): Promise<void> {
+    // Cleared first: from here on, events of this client are ignored.
+    const client = this.#client;
+    this.#client = undefined;
     const publisher = this.#publisher;
     this.#publisher = undefined;
     await publisher?.close();
-    if (this.#timer !== undefined) this.clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
     for (const parked of this.#parked.splice(0)) this.clock.clearTimeout(parked.timer);
-    const client = this.#client;
-    const wasOpen = this.#state === 'open';
-    this.#client = undefined;
-    this.#state = 'idle';
-    this.#attempt = 0;
-    this.#downSince = undefined;
     for (const registration of this.#registrations.values()) registration.subscribed = false;
-    const closed = mqttErrors.UNAVAILABLE(
-      { connection: this.name, timeoutMs: 0 },
-      { cause: new Error('the connection was closed') },
-    );
-    this.#waiting.fail(closed);
     if (!client) return;
     // A clean disconnect keeps a persistent session (and its unacknowledged messages) on the broker.
-    await (wasOpen ? client.endAsync(false) : client.endAsync(true)).catch(() => undefined);
+    await (open ? client.endAsync(false) : client.endAsync(true)).catch(() => undefined);
   }
-}
-
-/** The error's message, for log lines and error messages. */
-export function reasonOf(error: unknown): string {
-  if (error instanceof Error) return error.message || error.name;
-  return String(error);
-}
-
-function redactUrl(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
 }
 
 /**

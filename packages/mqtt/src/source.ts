@@ -21,19 +21,20 @@
  * @module
  */
 import {
+  backoffDelay,
   coreErrors,
   type Engine,
   type Exchange,
   type MediaryError,
   type Mediator,
+  reasonOf,
   type Source,
   type Step,
   sequence,
   type TransportInfo,
 } from '@mediary/core';
-import { type InboundDelivery, type MqttConnection, reasonOf } from './connection.js';
+import type { InboundDelivery, MqttConnection } from './connection.js';
 import { mqttErrors } from './errors.js';
-import { backoffDelay } from './internal/backoff.js';
 import { CORRELATION_HEADER, payloadOf, toMessage, toPublishProperties } from './internal/mapping.js';
 import { type DeliveryKey, RedeliveryCounter } from './internal/redeliveries.js';
 import { filterProblem, topicProblem } from './internal/topic-filter.js';
@@ -383,7 +384,10 @@ export class MqttSource implements Source {
         this.#stats.redelivered++;
         // Left unacknowledged; the reconnect makes the broker send it again. Spaced out per failure.
         connection.recycle(
-          backoffDelay(deliveries - 1, connection.reconnectPeriodMs, connection.maxReconnectPeriodMs),
+          backoffDelay(deliveries - 1, {
+            initialDelayMs: connection.reconnectPeriodMs,
+            maxDelayMs: connection.maxReconnectPeriodMs,
+          }),
         );
         return;
     }

@@ -9,11 +9,16 @@
  * @module
  */
 import {
+  type AttachedEngines,
+  backoffDelay,
   type Clock,
-  createWaitingRoom,
+  type ConnectionLifecycle,
+  type ConnectionState,
+  createAttachedEngines,
+  createConnectionLifecycle,
   type MediaryError,
   type Runtime,
-  systemClock,
+  reasonOf,
   type TimerHandle,
 } from '@mediary/core';
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -23,7 +28,6 @@ import {
   type NodeConnectionOptions,
 } from '@nats-io/transport-node';
 import { natsErrors } from './errors.js';
-import { backoffDelay } from './internal/backoff.js';
 
 declare module '@mediary/core' {
   interface EngineEvents {
@@ -66,7 +70,7 @@ export interface NatsConnectionOptions {
 }
 
 /** Where the connection is in its life. */
-export type NatsConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting';
+export type NatsConnectionState = ConnectionState;
 
 /** What a subscription holder hears from its connection. */
 export interface ConnectionListener {
@@ -83,20 +87,15 @@ export class NatsConnection {
   readonly connectTimeoutMs: number;
   readonly #options: NatsConnectionOptions;
   readonly #servers: string[];
-  #client: NatsClient | undefined;
+  /** For NATS.js's own reconnects and for replacing a connection that closed for good. */
+  readonly #backoff: { readonly initialDelayMs: number; readonly maxDelayMs: number };
+  readonly #engines: AttachedEngines;
+  readonly #lifecycle: ConnectionLifecycle<NatsClient>;
   #js: JetStreamClient | undefined;
   #jsm: Promise<JetStreamManager> | undefined;
-  #state: NatsConnectionState = 'idle';
-  #users = 0;
-  #attempt = 0;
+  /** NATS.js's reconnect attempts since the connection was last open. */
   #reconnects = 0;
-  #downSince: number | undefined;
-  #timer: TimerHandle | undefined;
-  #lastError: MediaryError | undefined;
-  #session = 0;
   readonly #listeners = new Set<ConnectionListener>();
-  readonly #runtimes = new Set<Runtime>();
-  readonly #waiting = createWaitingRoom<NatsClient>();
 
   constructor(options: NatsConnectionOptions) {
     const servers = typeof options.servers === 'string' ? [options.servers] : [...options.servers];
@@ -110,53 +109,62 @@ export class NatsConnection {
     this.#options = options;
     this.name = options.name ?? 'mediary';
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+    this.#backoff = {
+      initialDelayMs: options.reconnectTimeWaitMs ?? 1000,
+      maxDelayMs: options.maxReconnectTimeWaitMs ?? 30_000,
+    };
+    this.#engines = createAttachedEngines({ name: this.name, clock: options.clock });
+    this.#lifecycle = createConnectionLifecycle({
+      engines: this.#engines,
+      source: `nats:${this.name}`,
+      backoff: this.#backoff,
+      connect: (current) => this.#connect(current),
+      disconnect: (client) => this.#disconnect(client),
+      unavailable: (timeoutMs, cause) =>
+        natsErrors.UNAVAILABLE({ connection: this.name, timeoutMs }, { cause }),
+    });
   }
 
   get state(): NatsConnectionState {
-    return this.#state;
+    return this.#lifecycle.state;
   }
 
   /** The NATS.js connection, while there is one (also while NATS.js reconnects it). */
   get client(): NatsClient | undefined {
-    return this.#client;
+    return this.#lifecycle.handle;
   }
 
   get clock(): Clock {
-    if (this.#options.clock) return this.#options.clock;
-    for (const runtime of this.#runtimes) return runtime.clock;
-    return systemClock;
+    return this.#engines.clock;
   }
 
   attach(runtime: Runtime): void {
-    this.#runtimes.add(runtime);
+    this.#engines.attach(runtime);
   }
 
   detach(runtime: Runtime): void {
-    this.#runtimes.delete(runtime);
+    this.#engines.detach(runtime);
   }
 
   /** Listens for new NATS.js connections; returns the function that stops listening. */
   subscribe(listener: ConnectionListener): () => void {
     this.#listeners.add(listener);
-    if (this.#client) listener.opened(this.#client);
+    const client = this.client;
+    if (client) listener.opened(client);
     return () => this.#listeners.delete(listener);
   }
 
   acquire(): void {
-    this.#users++;
-    if (this.#state === 'idle') this.#connect();
+    this.#lifecycle.acquire();
   }
 
-  async release(): Promise<void> {
-    if (this.#users === 0) return;
-    this.#users--;
-    if (this.#users === 0) await this.#shutdown();
+  release(): Promise<void> {
+    return this.#lifecycle.release();
   }
 
   /** Closes now, whoever still uses it; a later `acquire()` connects again. */
-  async close(): Promise<void> {
-    this.#users = 0;
-    await this.#shutdown();
+  close(): Promise<void> {
+    return this.#lifecycle.close();
   }
 
   /**
@@ -165,18 +173,7 @@ export class NatsConnection {
    * published meanwhile, and requests time out on their own.
    */
   whenOpen(timeoutMs: number, signal?: AbortSignal): Promise<NatsClient> {
-    if (this.#client) return Promise.resolve(this.#client);
-    const unavailable = (cause: unknown) =>
-      natsErrors.UNAVAILABLE({ connection: this.name, timeoutMs }, { cause });
-    if (this.#state === 'idle') {
-      return Promise.reject(unavailable(this.#lastError ?? new Error('the connection is not in use')));
-    }
-    return this.#waiting.wait({
-      clock: this.clock,
-      timeoutMs,
-      timeoutError: () => unavailable(this.#lastError ?? new Error('still connecting')),
-      ...(signal ? { signal } : {}),
-    });
+    return this.#lifecycle.whenOpen(timeoutMs, signal);
   }
 
   #turn: Promise<void> | undefined;
@@ -198,13 +195,13 @@ export class NatsConnection {
 
   /** The JetStream client of the current connection, when there is one already (no waiting). */
   get jetstreamClient(): JetStreamClient | undefined {
-    return this.#client !== undefined && this.#js !== undefined ? this.#js : undefined;
+    return this.client !== undefined && this.#js !== undefined ? this.#js : undefined;
   }
 
   /** The JetStream client of the current connection. */
   async jetstream(timeoutMs = this.connectTimeoutMs): Promise<JetStreamClient> {
     const client = await this.whenOpen(timeoutMs);
-    if (!this.#js || this.#client !== client) this.#js = jetstream(client);
+    if (!this.#js || this.client !== client) this.#js = jetstream(client);
     return this.#js;
   }
 
@@ -224,29 +221,19 @@ export class NatsConnection {
   }
 
   /** Reports a component's problem on every attached engine: a `source:error` event and one log line. */
-  report(
-    component: string,
-    error: MediaryError,
-    message: string,
-    fields: Record<string, unknown> = {},
-  ): void {
-    for (const runtime of this.#runtimes) {
-      runtime.bus.emit('source:error', { source: component, error });
-      runtime.log.warn(message, { connection: this.name, component, code: error.code, ...fields });
-    }
+  report(component: string, error: MediaryError, message: string, fields?: Record<string, unknown>): void {
+    this.#engines.report(component, error, message, fields);
   }
 
   #connectOptions(): NodeConnectionOptions {
     const o = this.#options;
-    const initial = o.reconnectTimeWaitMs ?? 1000;
-    const max = o.maxReconnectTimeWaitMs ?? 30_000;
     return {
       servers: this.#servers,
       name: this.name,
       maxReconnectAttempts: o.maxReconnectAttempts ?? -1,
-      reconnectTimeWait: initial,
+      reconnectTimeWait: this.#backoff.initialDelayMs,
       reconnectJitter: 0,
-      reconnectDelayHandler: () => backoffDelay(this.#reconnects++, initial, max),
+      reconnectDelayHandler: () => backoffDelay(this.#reconnects++, this.#backoff),
       timeout: this.connectTimeoutMs,
       noAsyncTraces: o.asyncTraces !== true,
       ...(o.user === undefined ? {} : { user: o.user }),
@@ -255,21 +242,19 @@ export class NatsConnection {
     };
   }
 
-  #connect(): void {
-    if (this.#state === 'idle') this.#state = 'connecting';
-    const session = ++this.#session;
+  #connect(current: () => boolean): void {
     connect(this.#connectOptions())
       .then((client) => {
-        if (session !== this.#session) {
+        if (!current()) {
           // Shut down while connecting: nobody wants this connection any more.
           client.close().catch(() => undefined);
           return;
         }
-        this.#opened(client, session);
+        this.#opened(client, current);
       })
       .catch((error: unknown) => {
-        if (session !== this.#session) return;
-        this.#failed(
+        if (!current()) return;
+        this.#unavailable(
           natsErrors.CONNECT_FAILED(
             { connection: this.name, servers: this.#servers.join(','), reason: reasonOf(error) },
             { cause: error },
@@ -278,24 +263,17 @@ export class NatsConnection {
       });
   }
 
-  #opened(client: NatsClient, session: number): void {
-    const replaced = this.#downSince !== undefined;
-    const downtimeMs = replaced ? this.clock.now() - (this.#downSince ?? 0) : 0;
-    this.#client = client;
+  #opened(client: NatsClient, current: () => boolean): void {
+    const outage = this.#lifecycle.opened(client);
     this.#js = undefined;
     this.#jsm = undefined;
-    this.#state = 'open';
-    this.#attempt = 0;
     this.#reconnects = 0;
-    this.#downSince = undefined;
-    this.#lastError = undefined;
-    this.#watch(client, session).catch(() => undefined);
+    this.#watch(client, current).catch(() => undefined);
     client
       .closed()
       .then((error) => {
-        if (session !== this.#session) return;
-        this.#client = undefined;
-        this.#failed(
+        if (!current()) return;
+        this.#unavailable(
           natsErrors.CONNECTION_ERROR(
             { connection: this.name, reason: error ? `closed: ${reasonOf(error)}` : 'closed' },
             error ? { cause: error } : {},
@@ -303,37 +281,30 @@ export class NatsConnection {
         );
       })
       .catch(() => undefined);
-    if (replaced) this.#announceReturn(client.getServer(), downtimeMs);
-    this.#waiting.open(client);
+    if (outage) this.#announceReturn(client.getServer(), outage.downtimeMs);
     for (const listener of [...this.#listeners]) listener.opened(client);
   }
 
   /** Follows NATS.js's status events: each loss and each return goes to the bus and the log. */
-  async #watch(client: NatsClient, session: number): Promise<void> {
+  async #watch(client: NatsClient, current: () => boolean): Promise<void> {
     for await (const status of client.status()) {
-      if (session !== this.#session) return;
+      if (!current()) return;
       switch (status.type) {
         case 'disconnect': {
-          this.#state = 'reconnecting';
-          this.#downSince ??= this.clock.now();
           const error = natsErrors.CONNECTION_LOST({ connection: this.name, server: status.server });
-          this.#lastError = error;
-          for (const runtime of this.#runtimes) {
-            runtime.bus.emit('source:error', { source: `nats:${this.name}`, error });
-            runtime.bus.emit('nats:disconnected', { connection: this.name, server: status.server, error });
-            runtime.log.warn('nats connection lost, reconnecting', {
-              connection: this.name,
-              server: status.server,
-            });
+          // NATS.js reconnects by itself and buffers what is published meanwhile: the client stays in use.
+          this.#lifecycle.interrupted(error);
+          for (const { bus, log } of this.#engines) {
+            bus.emit('source:error', { source: `nats:${this.name}`, error });
+            bus.emit('nats:disconnected', { connection: this.name, server: status.server, error });
+            log.warn('nats connection lost, reconnecting', { connection: this.name, server: status.server });
           }
           break;
         }
         case 'reconnect': {
-          const downtimeMs = this.#downSince === undefined ? 0 : this.clock.now() - this.#downSince;
-          this.#state = 'open';
-          this.#downSince = undefined;
+          const outage = this.#lifecycle.opened(client);
           this.#reconnects = 0;
-          this.#announceReturn(status.server, downtimeMs);
+          this.#announceReturn(status.server, outage?.downtimeMs ?? 0);
           break;
         }
         case 'error':
@@ -357,10 +328,10 @@ export class NatsConnection {
           );
           break;
         case 'ldm':
-          this.#log('warn', 'nats server entering lame duck mode', { server: status.server });
+          this.#engines.log('warn', 'nats server entering lame duck mode', { server: status.server });
           break;
         case 'staleConnection':
-          this.#log('warn', 'nats connection is stale, reconnecting');
+          this.#engines.log('warn', 'nats connection is stale, reconnecting');
           break;
         default:
           break;
@@ -369,54 +340,23 @@ export class NatsConnection {
   }
 
   #announceReturn(server: string, downtimeMs: number): void {
-    for (const runtime of this.#runtimes) {
-      runtime.bus.emit('nats:reconnected', { connection: this.name, server, downtimeMs });
-      runtime.log.info('nats reconnected', { connection: this.name, server, downtimeMs });
+    for (const { bus, log } of this.#engines) {
+      bus.emit('nats:reconnected', { connection: this.name, server, downtimeMs });
+      log.info('nats reconnected', { connection: this.name, server, downtimeMs });
     }
   }
 
-  #failed(error: MediaryError): void {
-    this.#lastError = error;
-    this.#downSince ??= this.clock.now();
-    this.#state = 'reconnecting';
-    const o = this.#options;
-    const delay = backoffDelay(
-      this.#attempt++,
-      o.reconnectTimeWaitMs ?? 1000,
-      o.maxReconnectTimeWaitMs ?? 30_000,
-    );
-    for (const runtime of this.#runtimes) {
-      runtime.bus.emit('source:error', { source: `nats:${this.name}`, error });
-      runtime.log.warn(`nats connection unavailable, connecting again in ${delay}ms`, {
-        connection: this.name,
-        attempt: this.#attempt,
-        code: error.code,
-        reason: error.message,
-      });
-    }
-    const session = this.#session;
-    this.#timer = this.clock.setTimeout(() => {
-      this.#timer = undefined;
-      if (session === this.#session && this.#users > 0) this.#connect();
-    }, delay);
+  /** No usable NATS.js connection (the first failed, or one closed for good): a new one after the back-off. */
+  #unavailable(error: MediaryError): void {
+    this.#lifecycle.lost(error, {
+      warning: (delayMs) => `nats connection unavailable, connecting again in ${delayMs}ms`,
+    });
   }
 
-  async #shutdown(): Promise<void> {
-    this.#session++;
-    if (this.#timer !== undefined) this.clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
-    const client = this.#client;
-    this.#client = undefined;
+  /** Lets go of the server once nobody uses the connection. */
+  async #disconnect(client: NatsClient | undefined): Promise<void> {
     this.#js = undefined;
     this.#jsm = undefined;
-    this.#state = 'idle';
-    this.#attempt = 0;
-    this.#downSince = undefined;
-    const closed = natsErrors.UNAVAILABLE(
-      { connection: this.name, timeoutMs: 0 },
-      { cause: new Error('the connection was closed') },
-    );
-    this.#waiting.fail(closed);
     if (!client || client.isClosed()) return;
     // Drain flushes what is buffered; a server that is away cannot be drained, so that is bounded.
     const drained = client.drain().catch(() => undefined);
@@ -428,16 +368,6 @@ export class NatsConnection {
     if (timer !== undefined) this.clock.clearTimeout(timer);
     if (!client.isClosed()) await client.close().catch(() => undefined);
   }
-
-  #log(level: 'info' | 'warn', message: string, fields: Record<string, unknown> = {}): void {
-    for (const runtime of this.#runtimes) runtime.log[level](message, { connection: this.name, ...fields });
-  }
-}
-
-/** The error's message, for log lines and error messages. */
-export function reasonOf(error: unknown): string {
-  if (error instanceof Error) return error.message || error.name;
-  return String(error);
 }
 
 /**

@@ -18,11 +18,12 @@ import {
   evaluate,
   type Message,
   type MessageContext,
+  reasonOf,
   type TimerHandle,
   toMediaryError,
 } from '@mediary/core';
 import { type MsgHdrs, errors as natsClientErrors } from '@nats-io/transport-node';
-import { type NatsConnection, reasonOf } from './connection.js';
+import type { NatsConnection } from './connection.js';
 import { natsErrors } from './errors.js';
 import { type HeaderMapping, payloadOf, toHeaders, toMessage } from './internal/mapping.js';
 

@@ -21,11 +21,13 @@
  * @module
  */
 import {
+  backoffDelay,
   coreErrors,
   type Engine,
   type Exchange,
   type MediaryError,
   type Mediator,
+  reasonOf,
   type Source,
   type Step,
   sequence,
@@ -34,9 +36,8 @@ import {
 } from '@mediary/core';
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { type MsgHdrs, headers as natsHeaders, type Subscription } from '@nats-io/transport-node';
-import { type NatsConnection, reasonOf } from './connection.js';
+import type { NatsConnection } from './connection.js';
 import { natsErrors } from './errors.js';
-import { backoffDelay } from './internal/backoff.js';
 import { toMessage } from './internal/mapping.js';
 import { declareConsumer } from './streams.js';
 
@@ -111,7 +112,8 @@ type Settlement = 'ack' | 'nak' | 'give-back' | 'term';
  */
 const TERM = '+TERM';
 
-const DEFAULT_NAK = (deliveries: number) => backoffDelay(deliveries - 1, 1000, 60_000);
+const DEFAULT_NAK = (deliveries: number) =>
+  backoffDelay(deliveries - 1, { initialDelayMs: 1000, maxDelayMs: 60_000 });
 
 /** A JetStream consumer. Create it with {@link jetStreamSource}. */
 export class JetStreamSource implements Source {

@@ -17,6 +17,7 @@ import {
   type Engine,
   type Exchange,
   type Mediator,
+  reasonOf,
   type Source,
   type Step,
   sequence,
@@ -28,7 +29,7 @@ import {
   headers as natsHeaders,
   type Subscription,
 } from '@nats-io/transport-node';
-import { type NatsConnection, reasonOf } from './connection.js';
+import type { NatsConnection } from './connection.js';
 import { natsErrors } from './errors.js';
 import { type HeaderMapping, toHeaders, toMessage } from './internal/mapping.js';
 

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { reasonOf } from '@mediary/core';
 import {
   AckPolicy,
   type ConsumerConfig,
@@ -13,7 +14,7 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
-import { type NatsConnection, reasonOf } from './connection.js';
+import type { NatsConnection } from './connection.js';
 import { natsErrors } from './errors.js';
 
 /** A stream's configuration, as NATS defines it; `name` and `subjects` are required here. */

@@ -6,11 +6,10 @@
  *
  * @module
  */
-import { type MediaryError, type TimerHandle, toMediaryError } from '@mediary/core';
+import { backoffDelay, type MediaryError, reasonOf, type TimerHandle, toMediaryError } from '@mediary/core';
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
-import { type AmqpConnection, reasonOf } from '../connection.js';
+import type { AmqpConnection } from '../connection.js';
 import { amqpErrors } from '../errors.js';
-import { backoffDelay } from './backoff.js';
 
 export interface ManagedChannelOptions {
   /** The component that owns the channel, for errors and logs (`source orders`, `endpoint audit`). */

@@ -6,8 +6,8 @@
  *
  * @module
  */
+import { reasonOf } from '@mediary/core';
 import type { ConfirmChannel, Options } from 'amqplib';
-import { reasonOf } from '../connection.js';
 import { amqpErrors } from '../errors.js';
 
 /** Where a message goes. */

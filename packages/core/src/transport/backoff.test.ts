@@ -14,6 +14,16 @@ describe('backoffDelay', () => {
     expect(backoffDelay(100)).toBe(30_000);
   });
 
+  it('grows by the given factor', () => {
+    expect([0, 1, 2].map((attempt) => backoffDelay(attempt, { initialDelayMs: 10, factor: 3 }))).toEqual([
+      10, 30, 90,
+    ]);
+  });
+
+  it('keeps the initial delay when the maximum is below it', () => {
+    expect(backoffDelay(3, { initialDelayMs: 1000, maxDelayMs: 10 })).toBe(1000);
+  });
+
   it('takes up to the jitter fraction off each delay, never adding to it', () => {
     const options = { initialDelayMs: 1000, maxDelayMs: 1000, jitter: 0.5 };
     expect(backoffDelay(0, options, () => 0)).toBe(1000);
