@@ -103,6 +103,34 @@ class Body {
 
 const EMPTY = new Uint8Array(0);
 
+/** The bytes of a body that is in memory (any state but an uncollected stream), made and cached once. */
+function bufferedBytes(b: Body): Uint8Array {
+  if (b.bytes) return b.bytes;
+  switch (b.state) {
+    case 'text':
+      b.bytes = Buffer.from(b.text!, 'utf8');
+      return b.bytes;
+    case 'value':
+      // Not through bufferedText: a body serialised to be sent needs its bytes, not a string kept beside them.
+      b.bytes = Buffer.from(b.text ?? JSON.stringify(b.value) ?? 'null', 'utf8');
+      return b.bytes;
+    default:
+      return EMPTY;
+  }
+}
+
+/** The text of a body that is in memory, decoded (or serialised) and cached once. */
+function bufferedText(b: Body): string {
+  if (b.text !== undefined) return b.text;
+  if (b.state === 'value') {
+    b.text = JSON.stringify(b.value) ?? 'null';
+    return b.text;
+  }
+  const bytes = bufferedBytes(b);
+  b.text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  return b.text;
+}
+
 /** How to create a message. At most one of `body`, `json`, `text` is given. */
 export interface MessageInit {
   readonly headers?: HeaderInit | Headers;
@@ -197,33 +225,15 @@ export class Message {
   /** The body as bytes, collected once (within `limits.maxBodyBytes`) and cached. */
   async bytes(): Promise<Uint8Array> {
     const b = this.#body;
-    switch (b.state) {
-      case 'empty':
-        return EMPTY;
-      case 'bytes':
-        return b.bytes!;
-      case 'text':
-        b.bytes ??= Buffer.from(b.text!, 'utf8');
-        return b.bytes;
-      case 'value':
-        b.bytes ??= Buffer.from(JSON.stringify(b.value) ?? 'null', 'utf8');
-        return b.bytes;
-      case 'stream':
-        return this.#collect(b);
-    }
+    return b.state === 'stream' ? this.#collect(b) : bufferedBytes(b);
   }
 
   /** The body decoded as UTF-8 text. */
   async text(): Promise<string> {
     const b = this.#body;
     if (b.text !== undefined) return b.text;
-    if (b.state === 'value') {
-      b.text = JSON.stringify(b.value) ?? 'null';
-      return b.text;
-    }
-    const bytes = await this.bytes();
-    b.text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-    return b.text;
+    if (b.state === 'stream') await this.#collect(b);
+    return bufferedText(b);
   }
 
   /**
@@ -243,13 +253,16 @@ export class Message {
       throw coreErrors.CONTENT_TYPE_UNSUPPORTED({ contentType: this.contentType, as: 'JSON' });
     }
     if (b.state === 'empty') throw coreErrors.JSON_MALFORMED({ reason: 'the body is empty' });
-    const bytes = await this.bytes();
-    if (!jsonDepthWithin(bytes, this.limits.maxJsonDepth)) {
+    if (b.state === 'stream') {
+      await this.#collect(b);
+      // Two readers may have waited for the same bytes: the first parse wins, so both see one object.
+      if (b.value !== NOT_PARSED) return b.value as T;
+    }
+    // From here on nothing waits: a body in memory is parsed in the same turn it was asked for.
+    if (!jsonDepthWithin(bufferedBytes(b), this.limits.maxJsonDepth)) {
       throw coreErrors.JSON_TOO_DEEP({ limit: this.limits.maxJsonDepth });
     }
-    const text = await this.text();
-    // Two readers may have waited for the same bytes: the first parse wins, so both see one object.
-    if (b.value !== NOT_PARSED) return b.value as T;
+    const text = bufferedText(b);
     try {
       b.value = JSON.parse(text);
     } catch (error) {

@@ -11,6 +11,13 @@ describe('JSON depth', () => {
     expect(jsonDepthWithin(bytes('1'), 0)).toBe(true);
   });
 
+  it('decides texts no longer than the limit without scanning, and exactly at the boundary', () => {
+    expect(jsonDepthWithin(bytes('[[['), 3)).toBe(true);
+    expect(jsonDepthWithin(bytes('[[[]]]'), 3)).toBe(true);
+    expect(jsonDepthWithin(bytes('[[[[]]]]'), 3)).toBe(false);
+    expect(jsonDepthWithin(bytes('[[[['), 3)).toBe(false);
+  });
+
   it('rejects 100 000 levels in one pass without recursion', () => {
     expect(jsonDepthWithin(bytes('['.repeat(100_000) + ']'.repeat(100_000)), 128)).toBe(false);
   });

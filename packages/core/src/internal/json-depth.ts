@@ -13,6 +13,9 @@ const BACKSLASH = 0x5c;
 
 /** Returns true when the text nests no deeper than `maxDepth`. Strings are skipped, escapes respected. */
 export function jsonDepthWithin(bytes: Uint8Array, maxDepth: number): boolean {
+  // Every level opens with a byte of its own: a text no longer than the limit cannot nest deeper than it.
+  // Small messages, the common case on queues, skip the scan.
+  if (bytes.length <= maxDepth) return true;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < bytes.length; i++) {
