@@ -20,7 +20,7 @@ import {
   type MediaryError,
   type Message,
   type MessageContext,
-  type TimerHandle,
+  onAbort,
   toMediaryError,
 } from '@mediary/core';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
@@ -110,14 +110,18 @@ export class AmqpEndpoint implements Endpoint {
 
   async send(message: Message, ctx: MessageContext): Promise<Message> {
     const { exchange, persistent = true, confirm = true, mandatory = false } = this.#options;
-    const routingKey = await evaluate(this.#options.routingKey, ctx);
-    const content = Buffer.from(await message.bytes());
+    const routingKey = this.#options.routingKey;
+    const target = {
+      exchange,
+      routingKey: typeof routingKey === 'string' ? routingKey : String(await evaluate(routingKey, ctx)),
+    };
+    const content = asBuffer(await message.bytes());
     const options = toPublishOptions(message, {
       persistent,
       mandatory,
       ...(this.#options.headers ? { headers: this.#options.headers } : {}),
     });
-    const managed = await this.#open(ctx);
+    const managed = this.#channel?.isOpen ? this.#channel : await this.#open(ctx);
     const publishId = mandatory ? randomUUID() : undefined;
     if (publishId) options.headers = { ...options.headers, [PUBLISH_ID_HEADER]: publishId };
     const correlationId = this.#replyQueue ? randomUUID() : undefined;
@@ -125,13 +129,18 @@ export class AmqpEndpoint implements Endpoint {
       options.correlationId = correlationId;
       options.replyTo = this.#replyQueue;
     }
-    const target = { exchange, routingKey: String(routingKey) };
     const clock = ctx.engine.clock;
     const deadline = clock.now() + (this.#options.publishTimeoutMs ?? 10_000);
     let reply: Promise<ConsumeMessage> | undefined;
     let stale: ConfirmChannel | undefined;
     for (let attempt = 1; ; attempt++) {
-      const channel = await managed.ready(Math.max(0, deadline - clock.now()), ctx.signal, stale);
+      // The common case, an open channel, neither waits nor reads `ctx.signal` (which would make the
+      // message's AbortController): waiting for a reconnect is the rare path.
+      const open = managed.current;
+      const channel =
+        open && open !== stale
+          ? open
+          : await managed.ready(Math.max(0, deadline - clock.now()), ctx.signal, stale);
       if (correlationId) {
         reply = this.#awaitReply(correlationId, target.routingKey, ctx);
         // Observed here too, so a failed publish below never leaves it rejecting unobserved.
@@ -141,7 +150,7 @@ export class AmqpEndpoint implements Endpoint {
         await withinDeadline(publishConfirmed(channel, target, content, options, confirm), {
           clock,
           ms: Math.max(0, deadline - clock.now()),
-          signal: ctx.signal,
+          ctx,
           timeout: () =>
             amqpErrors.PUBLISH_FAILED({
               exchange: exchange || '(default)',
@@ -237,17 +246,12 @@ export class AmqpEndpoint implements Endpoint {
   #awaitReply(correlationId: string, routingKey: string, ctx: MessageContext): Promise<ConsumeMessage> {
     const timeoutMs = this.#options.replyTimeoutMs ?? 30_000;
     const clock = ctx.engine.clock;
-    const signal = ctx.signal;
     return new Promise<ConsumeMessage>((resolve, reject) => {
-      let timer: TimerHandle | undefined;
+      let stopListening: (() => void) | undefined;
       const finish = () => {
-        if (timer !== undefined) clock.clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
+        clock.clearTimeout(timer);
+        stopListening?.();
         this.#pending.delete(correlationId);
-      };
-      const onAbort = () => {
-        finish();
-        reject(toMediaryError(signal.reason));
       };
       this.#pending.set(correlationId, {
         resolve: (reply) => {
@@ -259,7 +263,7 @@ export class AmqpEndpoint implements Endpoint {
           reject(error);
         },
       });
-      timer = clock.setTimeout(() => {
+      const timer = clock.setTimeout(() => {
         finish();
         reject(
           amqpErrors.REPLY_TIMEOUT({
@@ -269,47 +273,55 @@ export class AmqpEndpoint implements Endpoint {
           }),
         );
       }, timeoutMs);
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
+      stopListening = onAbort(ctx, (reason) =>
+        this.#pending.get(correlationId)?.reject(toMediaryError(reason)),
+      );
     });
   }
 }
 
-/** Settles like `promise`, or fails when `ms` pass on `clock` or `signal` aborts first. */
+/**
+ * Settles like `promise`, or fails when `ms` pass on `clock` or the message is aborted first. Follows the
+ * abort with `onAbort`, not `ctx.signal`: a signal would cost an `AbortController` and an event listener
+ * added and removed on every publish, for messages that almost never abort.
+ */
 function withinDeadline<T>(
   promise: Promise<T>,
-  options: { clock: Clock; ms: number; signal: AbortSignal; timeout: () => MediaryError },
+  options: { clock: Clock; ms: number; ctx: MessageContext; timeout: () => MediaryError },
 ): Promise<T> {
-  const { clock, ms, signal } = options;
+  const { clock, ms, ctx } = options;
   return new Promise<T>((resolve, reject) => {
-    const finish = () => {
+    let settled = false;
+    let stopListening: (() => void) | undefined;
+    /** True for the first outcome only; it stops the timer and the abort listener. */
+    const first = (): boolean => {
+      if (settled) return false;
+      settled = true;
       clock.clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-    };
-    const onAbort = () => {
-      finish();
-      reject(toMediaryError(signal.reason));
+      stopListening?.();
+      return true;
     };
     // A blocked broker (memory or disk alarm) holds confirms back: the send must not wait forever.
     const timer = clock.setTimeout(() => {
-      finish();
-      reject(options.timeout());
+      if (first()) reject(options.timeout());
     }, ms);
-    if (signal.aborted) {
-      onAbort();
-      return;
-    }
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise
-      .then((value) => {
-        finish();
-        resolve(value);
-      })
-      .catch((error: unknown) => {
-        finish();
-        reject(error);
-      });
+    stopListening = onAbort(ctx, (reason) => {
+      if (first()) reject(toMediaryError(reason));
+    });
+    promise.then(
+      (value) => {
+        if (first()) resolve(value);
+      },
+      (error: unknown) => {
+        if (first()) reject(error);
+      },
+    );
   });
+}
+
+/** The body as a Buffer for amqplib, without copying the bytes. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /**

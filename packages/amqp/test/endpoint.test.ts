@@ -1,4 +1,4 @@
-import { call, respond } from '@mediary/core';
+import { call, coreErrors, createMessage, respond } from '@mediary/core';
 import { createHarness, eventually, serviceGate, uniqueName } from '@mediary/testing';
 import { useSharedService } from '@mediary/testing/conformance';
 import type { ConsumeMessage } from 'amqplib';
@@ -209,6 +209,34 @@ describe.skipIf(!amqp.available)('amqpEndpoint', () => {
     const result = await pending;
     expect(result.ok).toBe(false);
     expect(!result.ok && result.error).toMatchObject({ code: 'MEDIARY_AMQP_REPLY_TIMEOUT', retryable: true });
+  });
+
+  it('stops waiting for a reply, and drops its reply timer, as soon as the message is aborted', async () => {
+    const silent = await queue();
+    connection = amqpConnection({ url: amqp.url });
+    await using h = await createHarness((engine) => {
+      engine.addEndpoint(
+        amqpEndpoint({
+          name: 'rpc',
+          connection,
+          exchange: '',
+          routingKey: silent,
+          replyTo: 'direct-reply-to',
+        }),
+      );
+    });
+    const idle = h.clock.pending;
+    const controller = new AbortController();
+    const pending = h.engine.dispatch(call('rpc'), createMessage({ text: 'anyone?' }), {
+      signal: controller.signal,
+    });
+    await eventually(async () => expect(await admin.ready(silent)).toBe(1));
+    // Published and confirmed: what is left on the clock is the wait for the reply.
+    await eventually(() => expect(h.clock.pending).toBe(idle + 1));
+    controller.abort(coreErrors.ENDPOINT_TIMEOUT({ endpoint: 'rpc', timeoutMs: 1 }));
+    const result = await pending;
+    expect(!result.ok && result.error.code).toBe('MEDIARY_ENDPOINT_TIMEOUT');
+    expect(h.clock.pending).toBe(idle);
   });
 
   it('refuses mandatory without publisher confirms', () => {

@@ -36,6 +36,8 @@ import {
   createAttachedEngines,
   createConnectionLifecycle,
   type MediaryError,
+  type MessageContext,
+  onAbort,
   type Runtime,
   reasonOf,
   redactUrl,
@@ -347,13 +349,15 @@ export class MqttConnection {
 
   /**
    * Publishes a message through the connection's publishing client; resolves once the broker acknowledged
-   * it (PUBACK for QoS 1, PUBCOMP for QoS 2, at once for QoS 0), waiting up to `timeoutMs` in all.
+   * it (PUBACK for QoS 1, PUBCOMP for QoS 2, at once for QoS 0), waiting up to `timeoutMs` in all. The
+   * wait ends early when `signal` aborts or `context`, the message being published, is aborted — followed
+   * with `onAbort`, which makes no `AbortSignal` for a message that never aborts.
    */
   async publish(
     topic: string,
     payload: Buffer,
     options: Pick<IClientPublishOptions, 'qos' | 'retain' | 'properties'>,
-    wait: { readonly timeoutMs: number; readonly signal?: AbortSignal },
+    wait: { readonly timeoutMs: number; readonly signal?: AbortSignal; readonly context?: MessageContext },
   ): Promise<void> {
     if (!this.#isPublisher) {
       await this.#publishing().publish(topic, payload, options, wait);
@@ -361,21 +365,17 @@ export class MqttConnection {
     }
     const clock = this.clock;
     const started = clock.now();
-    const client = await this.whenOpen(wait.timeoutMs, wait.signal);
+    const client = this.client ?? (await this.whenOpen(wait.timeoutMs, wait.signal ?? wait.context?.signal));
     const remaining = Math.max(0, wait.timeoutMs - (clock.now() - started));
-    const { signal } = wait;
     let timer: TimerHandle | undefined;
-    let onAbort: (() => void) | undefined;
+    let stopListening: (() => void) | undefined;
     try {
       await new Promise<void>((resolve, reject) => {
         timer = clock.setTimeout(
           () => reject(mqttErrors.PUBLISH_TIMEOUT({ topic, timeoutMs: wait.timeoutMs })),
           remaining,
         );
-        if (signal) {
-          onAbort = () => reject(toMediaryError(signal.reason));
-          signal.addEventListener('abort', onAbort, { once: true });
-        }
+        stopListening = followAbort(wait, (reason) => reject(toMediaryError(reason)));
         client.publish(topic, payload, options, (error) => {
           if (error) reject(mqttErrors.PUBLISH_FAILED({ topic, reason: reasonOf(error) }, { cause: error }));
           else resolve();
@@ -383,7 +383,7 @@ export class MqttConnection {
       });
     } finally {
       if (timer !== undefined) clock.clearTimeout(timer);
-      if (onAbort) signal?.removeEventListener('abort', onAbort);
+      stopListening?.();
     }
   }
 
@@ -628,6 +628,23 @@ export class MqttConnection {
     // A clean disconnect keeps a persistent session (and its unacknowledged messages) on the broker.
     await (open ? client.endAsync(false) : client.endAsync(true)).catch(() => undefined);
   }
+}
+
+/** Calls `listener` when the wait's signal or message is aborted; returns the function that stops it. */
+function followAbort(
+  wait: { readonly signal?: AbortSignal; readonly context?: MessageContext },
+  listener: (reason: unknown) => void,
+): (() => void) | undefined {
+  const { signal, context } = wait;
+  if (context) return onAbort(context, listener);
+  if (!signal) return undefined;
+  if (signal.aborted) {
+    listener(signal.reason);
+    return undefined;
+  }
+  const onSignal = () => listener(signal.reason);
+  signal.addEventListener('abort', onSignal, { once: true });
+  return () => signal.removeEventListener('abort', onSignal);
 }
 
 /**

@@ -85,7 +85,7 @@ export class MqttEndpoint implements Endpoint {
       topic,
       payload,
       { qos, retain, ...(properties ? { properties } : {}) },
-      { timeoutMs: this.#timeoutMs, signal: ctx.signal },
+      { timeoutMs: this.#timeoutMs, context: ctx },
     );
     return createMessage({ status: 202 });
   }

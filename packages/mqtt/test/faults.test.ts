@@ -4,7 +4,15 @@
  * are consumed and forwarded. With persistent sessions every message must arrive; duplicates are allowed
  * (at-least-once), losses are not.
  */
-import { call, createEngine, type Engine, type MessageContext, silentLogger } from '@mediary/core';
+import {
+  call,
+  coreErrors,
+  createEngine,
+  createMessage,
+  type Engine,
+  type MessageContext,
+  silentLogger,
+} from '@mediary/core';
 import { eventually, pause, serviceGate, uniqueName } from '@mediary/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type MqttConnection, mqttConnection, mqttEndpoint, mqttSource } from '../src/index.js';
@@ -120,4 +128,30 @@ describe.skipIf(!mqtt.available)('MQTT faults', () => {
     // Back-off: several refused attempts were reported before the broker came back.
     expect(events.filter((e) => e === 'MEDIARY_MQTT_CONNECT_FAILED').length).toBeGreaterThan(1);
   }, 90_000);
+
+  it('ends a publish still waiting for its acknowledgement as soon as the message is aborted', async () => {
+    const topic = uniqueName('held');
+    const out = await collect(mqtt.url, topic);
+    cleanups.push(out.close);
+    const { engine } = await engineThroughProxy((e, connection) =>
+      e.addEndpoint(mqttEndpoint({ name: 'out', connection, topic, qos: 1, publishTimeoutMs: 20_000 })),
+    );
+    // Connected first, so that only the PUBACK is held back.
+    const warmUp = await engine.dispatch(call('out'), createMessage({ text: 'first' }));
+    expect(warmUp.ok).toBe(true);
+    proxy!.stall();
+    const controller = new AbortController();
+    const started = performance.now();
+    const pending = engine.dispatch(call('out'), createMessage({ text: 'held' }), {
+      signal: controller.signal,
+    });
+    // The broker has the message; its acknowledgement is what the publish waits for.
+    await eventually(() => expect(out.messages.map((m) => m.body)).toContain('held'));
+    controller.abort(coreErrors.ENDPOINT_TIMEOUT({ endpoint: 'out', timeoutMs: 1 }));
+    const exchange = await pending;
+    expect(!exchange.ok && exchange.error.code).toBe('MEDIARY_ENDPOINT_TIMEOUT');
+    // Not the 20 s publish timeout: the abort ended the wait.
+    expect(performance.now() - started).toBeLessThan(10_000);
+    proxy!.resume();
+  });
 });

@@ -47,7 +47,7 @@ export async function removeSessions(
 /**
  * A TCP proxy in front of the broker. It counts the PUBACK and PUBREC packets clients send through it —
  * the moment a consumer takes a QoS 1 / QoS 2 message off the broker's hands — and can cut every
- * connection, as if the network dropped.
+ * connection, as if the network dropped, or hold back what the broker sends, as a congested link would.
  */
 export interface MqttProxy {
   readonly url: string;
@@ -55,6 +55,9 @@ export interface MqttProxy {
   readonly acks: number;
   /** Destroys every open connection; new ones are accepted again at once. */
   cut(): void;
+  /** Holds back what the broker sends (its acknowledgements too) until `resume()`. */
+  stall(): void;
+  resume(): void;
   /** Refuses new connections until `heal()`. */
   refuse(): void;
   heal(): void;
@@ -68,6 +71,8 @@ export async function startProxy(brokerUrl: string): Promise<MqttProxy> {
   const target = new URL(brokerUrl);
   const sockets = new Set<Socket>();
   let refusing = false;
+  let stalled = false;
+  const held: Array<() => void> = [];
   let acks = 0;
   const server: Server = createServer((client) => {
     if (refusing) {
@@ -97,7 +102,10 @@ export async function startProxy(brokerUrl: string): Promise<MqttProxy> {
       }
       upstream.write(chunk);
     });
-    upstream.pipe(client);
+    upstream.on('data', (chunk: Buffer) => {
+      if (stalled) held.push(() => client.write(chunk));
+      else client.write(chunk);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
@@ -111,6 +119,13 @@ export async function startProxy(brokerUrl: string): Promise<MqttProxy> {
       return acks;
     },
     cut,
+    stall() {
+      stalled = true;
+    },
+    resume() {
+      stalled = false;
+      for (const release of held.splice(0)) release();
+    },
     refuse() {
       refusing = true;
       cut();

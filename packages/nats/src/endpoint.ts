@@ -18,6 +18,7 @@ import {
   evaluate,
   type Message,
   type MessageContext,
+  onAbort,
   reasonOf,
   type TimerHandle,
   toMediaryError,
@@ -175,19 +176,25 @@ export class NatsEndpoint implements Endpoint {
     });
   }
 
-  /** Runs a NATS call that has its own timeout, also ending it on the message's abort signal. */
+  /**
+   * Runs a NATS call that has its own timeout, also ending it when the message is aborted. The abort is
+   * followed with `onAbort`, which makes no `AbortSignal` (nor adds an event listener) per publish.
+   */
   async #bounded<T>(
     ctx: MessageContext,
     call: () => Promise<T>,
     mapError: (error: unknown) => Error,
   ): Promise<T> {
-    let onAbort: (() => void) | undefined;
+    let stopListening: (() => void) | undefined;
     let timer: TimerHandle | undefined;
     try {
       return await new Promise<T>((resolve, reject) => {
-        onAbort = () => reject(toMediaryError(ctx.signal.reason));
-        if (ctx.signal.aborted) return onAbort();
-        ctx.signal.addEventListener('abort', onAbort, { once: true });
+        let aborted = false;
+        stopListening = onAbort(ctx, (reason) => {
+          aborted = true;
+          reject(toMediaryError(reason));
+        });
+        if (aborted) return;
         // A backstop on the engine clock, in case the client's own timer never fires.
         timer = ctx.engine.clock.setTimeout(
           () =>
@@ -202,7 +209,7 @@ export class NatsEndpoint implements Endpoint {
         call().then(resolve, (error: unknown) => reject(mapError(error)));
       });
     } finally {
-      if (onAbort) ctx.signal.removeEventListener('abort', onAbort);
+      stopListening?.();
       if (timer !== undefined) ctx.engine.clock.clearTimeout(timer);
     }
   }

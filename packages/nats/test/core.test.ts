@@ -1,5 +1,6 @@
 import {
   call,
+  coreErrors,
   createEngine,
   createMessage,
   type Engine,
@@ -147,6 +148,38 @@ describe.skipIf(!nats.available)('core NATS source and endpoint', () => {
     if (!exchange.ok) {
       expect(exchange.error.code).toBe(natsErrors.NO_RESPONDERS.code);
       expect(exchange.error.retryable).toBe(true);
+    }
+  });
+
+  it('stops waiting for a reply as soon as the message is aborted', async () => {
+    const subject = uniqueName('silent').replace(/-/g, '_');
+    let asked = 0;
+    // A responder that takes requests and never answers.
+    const silent = admin.client.subscribe(subject, {
+      callback: () => {
+        asked++;
+      },
+    });
+    await admin.client.flush();
+    try {
+      const engine = await engineWith((e) =>
+        e.addEndpoint(
+          natsEndpoint({ name: 'slow', connection: connect(), subject, request: true, timeoutMs: 20_000 }),
+        ),
+      );
+      const controller = new AbortController();
+      const started = performance.now();
+      const pending = engine.dispatch(call('slow'), createMessage({ text: 'anyone?' }), {
+        signal: controller.signal,
+      });
+      await eventually(() => expect(asked).toBe(1));
+      controller.abort(coreErrors.ENDPOINT_TIMEOUT({ endpoint: 'slow', timeoutMs: 1 }));
+      const exchange = await pending;
+      expect(!exchange.ok && exchange.error.code).toBe('MEDIARY_ENDPOINT_TIMEOUT');
+      // Not the 20 s request timeout: the abort ended the wait.
+      expect(performance.now() - started).toBeLessThan(10_000);
+    } finally {
+      silent.unsubscribe();
     }
   });
 
