@@ -77,6 +77,7 @@ describe('README examples', () => {
         choice({
           on: (ctx) => ctx.vars.kind,
           cases: [{ equals: 'stock', steps: [call('warehouse')] }],
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a Mediary template, filled per message.
           otherwise: [throwError({ message: 'unknown order kind ${vars.kind}', status: 400 })],
         }),
         respond(),
