@@ -2,8 +2,12 @@
  * Runs the benchmarks one after the other and collects what each prints into `bench/results/`.
  *
  * `tsx bench/run-all.ts [name…]` (from the repository root), names from the table below; without names it
- * runs the in-process ones (`sequence`, `eip`, `xml`, `stores`). Each runs in its own process on the
- * workspace sources (`--conditions=@mediary/source`), never two at once, so they do not disturb each other.
+ * runs the in-process ones (`sequence`, `eip`, `xml`, `stores`). Each runs in its own process, never two at
+ * once, so they do not disturb each other. A benchmark script is first compiled by `bench/compile.mjs`
+ * (esbuild, Mediary's workspace sources bundled in) and run with plain `node`, like the HTTP servers: run
+ * through tsx, Mediary's many small closures would pay for tsx's `keepNames` helper, which no build a user
+ * runs has, and the hand-written baselines would not. The HTTP runner, which starts and compiles the
+ * servers it measures itself, runs through tsx.
  *
  * | name | what |
  * | --- | --- |
@@ -11,6 +15,8 @@
  * | `eip` | `bench/inprocess/eip.bench.ts`: split/aggregate and the in-memory store against plain code |
  * | `xml` | `bench/inprocess/xml.bench.ts`: JSON→XML and XPath against fast-xml-parser |
  * | `stores` | `bench/stores/stores.bench.ts`: memory, PostgreSQL and Redis stores (needs both services) |
+ * | `amqp` | `bench/transports/amqp.bench.ts`: a RabbitMQ consume → transform → publish relay against amqplib |
+ * | `nats` | `bench/transports/nats.bench.ts`: the same relay over NATS JetStream against NATS.js |
  * | `http` | `bench/http/run.ts throughput`: the HTTP scenarios against the hand-written baselines |
  * | `memory` | `bench/http/run.ts memory`: 1 GiB through each pass-through proxy, peak RSS |
  *
@@ -23,13 +29,16 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compileServer } from './compile.mjs';
 
 interface Benchmark {
   readonly name: string;
   readonly script: string;
   readonly args?: readonly string[];
+  /** Run through tsx instead of compiled: a runner whose measured processes are compiled on their own. */
+  readonly runner?: boolean;
 }
 
 const BENCHMARKS: readonly Benchmark[] = [
@@ -37,8 +46,10 @@ const BENCHMARKS: readonly Benchmark[] = [
   { name: 'eip', script: 'inprocess/eip.bench.ts' },
   { name: 'xml', script: 'inprocess/xml.bench.ts' },
   { name: 'stores', script: 'stores/stores.bench.ts' },
-  { name: 'http', script: 'http/run.ts', args: ['throughput'] },
-  { name: 'memory', script: 'http/run.ts', args: ['memory'] },
+  { name: 'amqp', script: 'transports/amqp.bench.ts' },
+  { name: 'nats', script: 'transports/nats.bench.ts' },
+  { name: 'http', script: 'http/run.ts', args: ['throughput'], runner: true },
+  { name: 'memory', script: 'http/run.ts', args: ['memory'], runner: true },
 ];
 const DEFAULT = ['sequence', 'eip', 'xml', 'stores'];
 
@@ -62,13 +73,36 @@ function load(): string {
     .join(' ');
 }
 
+/** The program and arguments that run a benchmark, and the command line the report shows for it. */
+async function commandOf(benchmark: Benchmark): Promise<{ file: string; args: string[]; shown: string }> {
+  const script = join(BENCH_DIR, benchmark.script);
+  const rest = benchmark.args ?? [];
+  if (benchmark.runner) {
+    return {
+      file: TSX,
+      args: [script, ...rest],
+      shown: ['node_modules/.bin/tsx', `bench/${benchmark.script}`, ...rest].join(' '),
+    };
+  }
+  const compiled = await compileServer(script);
+  return {
+    file: process.execPath,
+    args: [compiled, ...rest],
+    shown: [
+      `node bench/compile.mjs bench/${benchmark.script} &&`,
+      'node',
+      relative(ROOT, compiled),
+      ...rest,
+    ].join(' '),
+  };
+}
+
 /** Runs one benchmark, echoing its output as it comes and keeping it. */
-function run(benchmark: Benchmark): Promise<Outcome> {
-  const args = ['--conditions=@mediary/source', join(BENCH_DIR, benchmark.script), ...(benchmark.args ?? [])];
-  const command = `node_modules/.bin/tsx ${args.join(' ').replaceAll(`${ROOT}`, '')}`;
+async function run(benchmark: Benchmark): Promise<Outcome> {
+  const { file, args, shown: command } = await commandOf(benchmark);
   const loadBefore = load();
   const began = performance.now();
-  const child = spawn(TSX, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(file, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (stream: NodeJS.WritableStream) => (chunk: Buffer) => {
     output += chunk.toString('utf8');

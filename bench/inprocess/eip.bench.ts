@@ -5,7 +5,7 @@
  * - split → transform → aggregate over 10 000 items (one dispatch), vs `items.map(…).reduce(…)`;
  * - the in-memory store's enqueue + lease + ack, vs pushing onto and shifting off a plain array.
  *
- * Run: `node_modules/.bin/tsx --conditions=@mediary/source bench/inprocess/eip.bench.ts`
+ * Run: `node_modules/.bin/tsx bench/run-all.ts eip`
  * (`BENCH_TIME_MS` sets the measuring time per task, default 2000).
  *
  * @module

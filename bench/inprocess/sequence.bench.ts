@@ -9,7 +9,7 @@
  *
  * Run (from the repository root):
  *
- *     node_modules/.bin/tsx --conditions=@mediary/source bench/inprocess/sequence.bench.ts
+ *     node_modules/.bin/tsx bench/run-all.ts sequence
  *
  * Environment: `BENCH_ROUNDS` (default 5) interleaved rounds, `BENCH_TIME_MS` (default 1000) per task and
  * round, `BENCH_BATCH` (default 100) messages per timed iteration. Figures are medians over the rounds of
@@ -221,7 +221,7 @@ function report(result: Awaited<ReturnType<typeof measure>>, load: number[]): st
     `Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} ×${cpus().length}, load average at start ${load.map((l) => l.toFixed(2)).join(' ')}, ` +
       `${ROUNDS} rounds × ${TIME_MS} ms per task, ${BATCH} messages per timed iteration, ${new Date().toISOString()}.`,
     '',
-    'Run: `node_modules/.bin/tsx --conditions=@mediary/source bench/inprocess/sequence.bench.ts`',
+    'Run: `node_modules/.bin/tsx bench/run-all.ts sequence`',
     '',
   ];
   return lines.join('\n');

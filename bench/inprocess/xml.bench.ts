@@ -1,7 +1,7 @@
 /**
  * In-process benchmark of `@mediary/xml` against hand-written fast-xml-parser baselines.
  *
- * `node_modules/.bin/tsx --conditions=@mediary/source bench/inprocess/xml.bench.ts`
+ * `node_modules/.bin/tsx bench/run-all.ts xml`
  *
  * | case | Mediary | baseline |
  * | --- | --- | --- |

@@ -16,7 +16,7 @@
  *
  * Run (from the repository root):
  *
- *     node_modules/.bin/tsx --conditions=@mediary/source bench/stores/stores.bench.ts
+ *     node_modules/.bin/tsx bench/run-all.ts stores
  *
  * Environment: `BENCH_ROUNDS` (default 3) interleaved rounds, `BENCH_TIME_MS` (default 1000) per task and
  * round, `BENCH_BATCH` (default 50) messages per timed iteration. Figures are medians over the rounds of
@@ -232,7 +232,7 @@ function report(perRound: Map<string, number[]>, load: number[]): string {
     `Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} ×${cpus().length}, load average at start ${load.map((l) => l.toFixed(2)).join(' ')}, ` +
       `${ROUNDS} rounds × ${TIME_MS} ms per task, ${BATCH} messages per timed iteration, ${new Date().toISOString()}.`,
     '',
-    'Run: `node_modules/.bin/tsx --conditions=@mediary/source bench/stores/stores.bench.ts`',
+    'Run: `node_modules/.bin/tsx bench/run-all.ts stores`',
     '',
   ].join('\n');
 }

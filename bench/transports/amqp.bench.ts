@@ -8,14 +8,15 @@
  * confirmation comes before the inbound delivery is acknowledged. Mediary does it with `amqpSource` → a
  * route (`setJson` step) → `amqpEndpoint` (confirms on, the default); the relay does it with amqplib
  * directly (`packages/amqp/test/bench-relay.ts`: one consuming channel, one confirm channel). Both connect
- * with `noDelay` (Mediary's default). Runs alternate (relay, Mediary, relay, Mediary…) for `BENCH_ROUNDS`
- * (default 5) rounds; figures are medians. Every run uses queues of its own, checks that the output queue
- * holds exactly the messages relayed, and deletes both queues afterwards. Needs RabbitMQ on `AMQP_URL`
+ * with `noDelay` (Mediary's default). Each of `BENCH_ROUNDS` (default 5) rounds runs the relay and Mediary
+ * back to back, which goes first alternating; figures are medians, ratios medians of the per-round ratios.
+ * Every run uses queues of its own, checks that the output queue holds exactly the messages relayed, and
+ * deletes both queues afterwards. Needs RabbitMQ on `AMQP_URL`
  * (default amqp://guest:guest@127.0.0.1:5672); talks to nothing else.
  *
  * Run (from the repository root):
  *
- *     node_modules/.bin/tsx --conditions=@mediary/source bench/transports/amqp.bench.ts
+ *     node_modules/.bin/tsx bench/run-all.ts amqp
  *
  * Writes `bench/results/transports-amqp.md`.
  *
@@ -118,7 +119,8 @@ const report = `# RabbitMQ relay benchmark
 Consume → transform → publish of ${fmt(COUNT)} small JSON messages from one durable queue to another
 (manual acknowledgements, prefetch ${PREFETCH}, persistent publishes on a confirm channel, each inbound
 delivery acknowledged only after its publish was confirmed), Mediary against a hand-written amqplib relay
-doing the same, alternating in one run. Medians of ${ROUNDS} rounds after one warm-up each.
+doing the same, back to back in each round (which goes first alternates). Medians of ${ROUNDS} rounds
+after one warm-up each; a ratio is the median of the per-round ratios.
 
 ${resultTables(rounds, 'hand-written amqplib relay', 'mediary (amqpSource → route → amqpEndpoint)')}
 
@@ -129,6 +131,6 @@ message is the steadier figure.
 ${machineLine(rounds)}, RabbitMQ at ${new URL(URL_).host} on the
 same machine, ${new Date().toISOString()}.
 
-Run: \`node_modules/.bin/tsx --conditions=@mediary/source bench/transports/amqp.bench.ts\`
+Run: \`node_modules/.bin/tsx bench/run-all.ts amqp\`
 `;
 writeReport('transports-amqp.md', report);

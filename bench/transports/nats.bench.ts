@@ -8,14 +8,14 @@
  * the stream's acknowledgement before the inbound message is acknowledged. Mediary does it with
  * `jetStreamSource` → a route (`transform`-style step) → `natsEndpoint({ jetstream: true })`; the relay
  * does it with NATS.js directly (`packages/nats/test/bench-relay.ts`); both connect with NATS.js's
- * `noAsyncTraces` (Mediary's default). Runs alternate (relay, Mediary,
- * relay, Mediary…) for `BENCH_ROUNDS` (default 5) rounds; figures are medians. Every run checks that the
- * output stream holds exactly the messages relayed. Needs NATS with JetStream on `NATS_URL`
+ * `noAsyncTraces` (Mediary's default). Each of `BENCH_ROUNDS` (default 5) rounds runs the relay and
+ * Mediary back to back, which goes first alternating; figures are medians, ratios medians of the per-round
+ * ratios. Every run checks that the output stream holds exactly the messages relayed. Needs NATS with JetStream on `NATS_URL`
  * (default nats://127.0.0.1:4222); talks to nothing else.
  *
  * Run (from the repository root):
  *
- *     node_modules/.bin/tsx --conditions=@mediary/source bench/transports/nats.bench.ts
+ *     node_modules/.bin/tsx bench/run-all.ts nats
  *
  * Writes `bench/results/transports-nats.md`.
  *
@@ -134,7 +134,8 @@ const report = `# JetStream relay benchmark
 Consume → transform → publish of ${fmt(COUNT)} small JSON messages from one JetStream stream to another
 (durable pull consumer, explicit acknowledgements, ${PREFETCH} in flight, each publish waits for the
 stream's acknowledgement before the inbound message is acknowledged), Mediary against a hand-written
-NATS.js relay doing the same, alternating in one run. Medians of ${ROUNDS} rounds after one warm-up each.
+NATS.js relay doing the same, back to back in each round (which goes first alternates). Medians of ${ROUNDS} rounds
+after one warm-up each; a ratio is the median of the per-round ratios.
 
 ${resultTables(rounds, 'hand-written NATS.js relay', 'mediary (jetStreamSource → route → natsEndpoint)')}
 
@@ -145,6 +146,6 @@ cost per message is the steadier figure.
 ${machineLine(rounds)}, nats-server at ${URL_} on the
 same machine, ${new Date().toISOString()}.
 
-Run: \`node_modules/.bin/tsx --conditions=@mediary/source bench/transports/nats.bench.ts\`
+Run: \`node_modules/.bin/tsx bench/run-all.ts nats\`
 `;
 writeReport('transports-nats.md', report);

@@ -53,8 +53,8 @@ export interface Rounds {
 }
 
 /**
- * One uncounted warm-up of each (JIT, connections, the broker's first queues), then `rounds` rounds
- * alternating the hand-written relay and Mediary.
+ * One uncounted warm-up of each (JIT, connections, the broker's first queues), then `rounds` rounds of the
+ * hand-written relay and Mediary back to back, which one goes first alternating from round to round.
  *
  * @example
  * const rounds = await alternate(runHand, runMediary, ROUNDS);
@@ -72,8 +72,13 @@ export async function alternate(
   await runHand();
   await runMediary();
   for (let round = 0; round < rounds; round++) {
-    hand.push(await runHand());
-    mediary.push(await runMediary());
+    if (round % 2 === 0) {
+      hand.push(await runHand());
+      mediary.push(await runMediary());
+    } else {
+      mediary.push(await runMediary());
+      hand.push(await runHand());
+    }
     console.log(
       `round ${round + 1}: relay ${hand.at(-1)!.rate.toFixed(0)} msgs/s, mediary ${mediary.at(-1)!.rate.toFixed(0)} msgs/s`,
     );
@@ -89,21 +94,27 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** The summary and per-round tables of a report, the relay and Mediary named as given. */
+/**
+ * The summary and per-round tables of a report, the relay and Mediary named as given. The ratios are the
+ * medians of the per-round ratios (each round's two runs are minutes apart at most; the host's speed
+ * drifts more than that between the first round and the last).
+ */
 export function resultTables(rounds: Rounds, relayName: string, mediaryName: string): string {
   const { hand, mediary } = rounds;
+  const rateRatios = hand.map((h, i) => mediary[i]!.rate / h.rate);
+  const cpuRatios = hand.map((h, i) => mediary[i]!.cpuUs / h.cpuUs);
   const h = median(hand.map((x) => x.rate));
   const m = median(mediary.map((x) => x.rate));
   const hCpu = median(hand.map((x) => x.cpuUs));
   const mCpu = median(mediary.map((x) => x.cpuUs));
-  return `| case | msgs/s | ratio to relay | client CPU µs per message |
-| --- | ---: | ---: | ---: |
-| ${relayName} | ${fmt(h)} | 1.00 | ${hCpu.toFixed(0)} |
-| ${mediaryName} | ${fmt(m)} | ${(m / h).toFixed(2)} | ${mCpu.toFixed(0)} |
+  return `| case | msgs/s | ÷ relay (msgs/s) | client CPU µs per message | ÷ relay (CPU) |
+| --- | ---: | ---: | ---: | ---: |
+| ${relayName} | ${fmt(h)} | 1.00 | ${hCpu.toFixed(0)} | 1.00 |
+| ${mediaryName} | ${fmt(m)} | ${median(rateRatios).toFixed(2)} | ${mCpu.toFixed(0)} | ${median(cpuRatios).toFixed(2)} |
 
-| round | relay msgs/s | mediary msgs/s | relay µs CPU | mediary µs CPU |
-| ---: | ---: | ---: | ---: | ---: |
-${hand.map((v, i) => `| ${i + 1} | ${fmt(v.rate)} | ${fmt(mediary[i]!.rate)} | ${v.cpuUs.toFixed(0)} | ${mediary[i]!.cpuUs.toFixed(0)} |`).join('\n')}`;
+| round | relay msgs/s | mediary msgs/s | ÷ | relay µs CPU | mediary µs CPU | ÷ |
+| ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+${hand.map((v, i) => `| ${i + 1} | ${fmt(v.rate)} | ${fmt(mediary[i]!.rate)} | ${rateRatios[i]!.toFixed(2)} | ${v.cpuUs.toFixed(0)} | ${mediary[i]!.cpuUs.toFixed(0)} | ${cpuRatios[i]!.toFixed(2)} |`).join('\n')}`;
 }
 
 /** `Node …, cpu ×n, load average at start …` for a report's last paragraph. */
