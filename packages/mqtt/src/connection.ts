@@ -187,6 +187,8 @@ export class MqttConnection {
   #client: MqttClient | undefined;
   /** Set by `recycle()`: the next reconnect waits this long and is not reported as a loss. */
   #recycleDelayMs: number | undefined;
+  /** Why the current socket failed (its `error` event), reported when it closes; reset by every attempt. */
+  #attemptError: MediaryError | undefined;
   #nextId = 1;
   /** True for the internal client that publishes; it subscribes to nothing. */
   readonly #isPublisher: boolean;
@@ -435,6 +437,7 @@ export class MqttConnection {
   }
 
   #connect(): void {
+    this.#attemptError = undefined;
     if (this.#client) {
       // The stores are kept: QoS 1/2 publishes still waiting for the broker's acknowledgement are resent.
       this.#client.reconnect({
@@ -461,7 +464,8 @@ export class MqttConnection {
     });
     client.on('error', (error) => {
       if (client !== this.#client) return;
-      this.#lifecycle.lastError = this.state === 'open' ? this.#lost(error) : this.#connectFailed(error);
+      this.#attemptError = this.state === 'open' ? this.#lost(error) : this.#connectFailed(error);
+      this.#lifecycle.lastError = this.#attemptError;
     });
     client.on('close', () => {
       if (client === this.#client) this.#closed();
@@ -599,9 +603,12 @@ export class MqttConnection {
     for (const parked of this.#parked.splice(0)) this.clock.clearTimeout(parked.timer);
     const recycled = this.#recycleDelayMs;
     this.#recycleDelayMs = undefined;
+    // The reason this socket gave, not the connection's last error: that one may be an earlier attempt's
+    // (a refused reconnect after a loss is a failed connect, not the loss again).
     const error =
-      this.#lifecycle.lastError ??
+      this.#attemptError ??
       (wasOpen ? this.#lost(new Error('the socket closed')) : this.#connectFailed(new Error('closed')));
+    this.#attemptError = undefined;
     if (recycled !== undefined) {
       // Dropped on purpose to get a message redelivered: no loss to report.
       this.#lifecycle.lost(error, { delayMs: recycled });
