@@ -124,8 +124,12 @@ export class Headers implements Iterable<[string, string]> {
   toObject(): Record<string, string> {
     const out: Record<string, string> = {};
     this.forEach((value, name) => {
-      // Defined, not assigned: a header named `__proto__` is a property like any other.
-      Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
+      // Assigning `__proto__` would set the prototype: that one name is defined, as a property like any other.
+      if (name === '__proto__') {
+        Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
+      } else {
+        out[name] = value;
+      }
     });
     return out;
   }

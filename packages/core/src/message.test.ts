@@ -69,6 +69,19 @@ describe('Message headers', () => {
     expect(a.get('x-a')).toBe('1');
   });
 
+  it('gives headers named like Object.prototype members as own properties of a plain object', () => {
+    const headers = new Headers();
+    headers.set('X-Trace', 't-1');
+    headers.set('__proto__', 'p');
+    headers.set('constructor', 'c');
+    const object = headers.toObject();
+    expect(Object.getPrototypeOf(object)).toBe(Object.prototype);
+    expect(Object.keys(object)).toEqual(['x-trace', '__proto__', 'constructor']);
+    expect(Object.getOwnPropertyDescriptor(object, '__proto__')?.value).toBe('p');
+    expect(object.constructor).toBe('c');
+    expect(JSON.stringify(object)).toBe('{"x-trace":"t-1","__proto__":"p","constructor":"c"}');
+  });
+
   it('reads an adopted lower-case record in place, and copies it on the first write', () => {
     const record: Record<string, string | string[] | undefined> = {
       'content-type': 'application/json',
