@@ -186,10 +186,11 @@ describe.skipIf(!amqp.available)('amqpEndpoint', () => {
     await eventually(async () => expect(await admin.exists(replyQueue)).toBe(false));
   });
 
-  it('gives up waiting for a reply after replyTimeoutMs on the engine clock, retryably', async () => {
+  /** A harness whose endpoint `rpc` asks, by direct reply-to, a queue that nobody answers. */
+  const silentRpc = async (options: { replyTimeoutMs?: number } = {}) => {
     const silent = await queue();
     connection = amqpConnection({ url: amqp.url });
-    await using h = await createHarness((engine) => {
+    const harness = await createHarness((engine) => {
       engine.addEndpoint(
         amqpEndpoint({
           name: 'rpc',
@@ -197,10 +198,16 @@ describe.skipIf(!amqp.available)('amqpEndpoint', () => {
           exchange: '',
           routingKey: silent,
           replyTo: 'direct-reply-to',
-          replyTimeoutMs: 5000,
+          ...options,
         }),
       );
     });
+    return { harness, silent };
+  };
+
+  it('gives up waiting for a reply after replyTimeoutMs on the engine clock, retryably', async () => {
+    const { harness, silent } = await silentRpc({ replyTimeoutMs: 5000 });
+    await using h = harness;
     const pending = h.send([call('rpc')], { text: 'anyone?' });
     // The request reaches the queue for real; only the wait for the answer is on the fake clock.
     await eventually(async () => expect(await admin.ready(silent)).toBe(1));
@@ -212,19 +219,8 @@ describe.skipIf(!amqp.available)('amqpEndpoint', () => {
   });
 
   it('stops waiting for a reply, and drops its reply timer, as soon as the message is aborted', async () => {
-    const silent = await queue();
-    connection = amqpConnection({ url: amqp.url });
-    await using h = await createHarness((engine) => {
-      engine.addEndpoint(
-        amqpEndpoint({
-          name: 'rpc',
-          connection,
-          exchange: '',
-          routingKey: silent,
-          replyTo: 'direct-reply-to',
-        }),
-      );
-    });
+    const { harness, silent } = await silentRpc();
+    await using h = harness;
     const idle = h.clock.pending;
     const controller = new AbortController();
     const pending = h.engine.dispatch(call('rpc'), createMessage({ text: 'anyone?' }), {
