@@ -110,7 +110,7 @@ export {
   type MessageInit,
   type MessageLimits,
 } from './message.js';
-export { onAbort } from './on-abort.js';
+export { onAbort, onSignalAbort } from './on-abort.js';
 export * from './resilience/index.js';
 export type { EngineLimits, Runtime } from './runtime.js';
 export * from './scheduler/index.js';

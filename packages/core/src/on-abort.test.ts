@@ -4,7 +4,7 @@ import { createEngine } from './engine.js';
 import { silentLogger } from './logger.js';
 import { defineMediator } from './mediator.js';
 import { createMessage } from './message.js';
-import { onAbort } from './on-abort.js';
+import { onAbort, onSignalAbort } from './on-abort.js';
 
 /** Dispatches one message whose only step hands its context out and waits until released. */
 async function running(): Promise<{
@@ -102,5 +102,19 @@ describe('onAbort', () => {
     abort('parent');
     expect(calls).toEqual(['child deadline']);
     await finish();
+  });
+});
+
+describe('onSignalAbort', () => {
+  it('calls the listener once with the reason, at once when already aborted, and not after stop()', () => {
+    const controller = new AbortController();
+    const heard: unknown[] = [];
+    const stopped = onSignalAbort(controller.signal, (reason) => heard.push(`stopped:${String(reason)}`));
+    onSignalAbort(controller.signal, (reason) => heard.push(reason));
+    stopped();
+    controller.abort('gone');
+    controller.abort('again');
+    onSignalAbort(controller.signal, (reason) => heard.push(`late:${String(reason)}`));
+    expect(heard).toEqual(['gone', 'late:gone']);
   });
 });

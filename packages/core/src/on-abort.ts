@@ -38,7 +38,17 @@ export function onAbort<V extends Vars>(
 ): () => void {
   const hook = (ctx as Partial<AbortHooked>)[abortHook];
   if (typeof hook === 'function') return hook.call(ctx, listener);
-  const signal = ctx.signal;
+  return onSignalAbort(ctx.signal, listener);
+}
+
+/**
+ * The same for a bare `AbortSignal`: calls `listener` once with the signal's reason when it aborts — at once
+ * if it already has — and returns the function that stops listening.
+ *
+ * @example
+ * const stop = onSignalAbort(options.signal, (reason) => reject(toMediaryError(reason)));
+ */
+export function onSignalAbort(signal: AbortSignal, listener: (reason: unknown) => void): () => void {
   if (signal.aborted) {
     listener(signal.reason);
     return noop;

@@ -38,6 +38,7 @@ import {
   type MediaryError,
   type MessageContext,
   onAbort,
+  onSignalAbort,
   type Runtime,
   reasonOf,
   redactUrl,
@@ -644,14 +645,7 @@ function followAbort(
 ): (() => void) | undefined {
   const { signal, context } = wait;
   if (context) return onAbort(context, listener);
-  if (!signal) return undefined;
-  if (signal.aborted) {
-    listener(signal.reason);
-    return undefined;
-  }
-  const onSignal = () => listener(signal.reason);
-  signal.addEventListener('abort', onSignal, { once: true });
-  return () => signal.removeEventListener('abort', onSignal);
+  return signal ? onSignalAbort(signal, listener) : undefined;
 }
 
 /**
