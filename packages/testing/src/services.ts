@@ -6,6 +6,7 @@
  * @module
  */
 import { connect } from 'node:net';
+import { redactUrl } from '@mediary/core';
 
 /** The services the project's integration tests use, their environment variables and local defaults. */
 export const SERVICES = {
@@ -66,12 +67,6 @@ function answers(url: string, timeoutMs: number): Promise<boolean> {
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
   });
-}
-
-function redactUrl(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
 }
 
 /** A random suffix so each test run uses queues, topics, tables and keys of its own. */
